@@ -1,0 +1,70 @@
+"""Entry point of ``bench``: finds the nouns, maps errors to exit codes, never shows a traceback.
+
+Exit codes: 0 all passed, 1 a test or KPI failed, 2 the bench could not run (bad input,
+unreachable instrument, missing tool). SIGTERM is turned into the same clean shutdown as Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import signal
+import sys
+from types import FrameType
+
+import click
+
+import bench.cli as cli_pkg
+from bench import __version__
+from bench.errors import EXIT_BENCH_ERROR, BenchError
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received: unwind like Ctrl-C so every ``finally`` tears down."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bench")
+def cli() -> None:
+    """hilbench — hardware-in-the-loop test bench for GPS-disciplined, time-critical systems."""
+
+
+def _register() -> None:
+    for info in sorted(pkgutil.iter_modules(cli_pkg.__path__), key=lambda m: m.name):
+        if info.name in ("main",) or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{cli_pkg.__name__}.{info.name}")
+        command = getattr(module, "command", None)
+        if isinstance(command, click.Command):
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run ``bench``; a ``BenchError`` becomes ``error: ...`` on stderr and exit code 2."""
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        cli.main(args=argv, prog_name="bench", standalone_mode=False)
+    except BenchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted: lab torn down, data taken so far kept", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_BENCH_ERROR)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    sys.exit(0)

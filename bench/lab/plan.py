@@ -1,0 +1,38 @@
+"""Which resources a profile needs, in start order.
+
+Each part of the emulated lab adds its resources here; ``endpoints`` is filled as resources are
+planned (serial links, emulator ports) so later resources and drivers can find earlier ones.
+Importing this module registers every resource kind (needed to tear down from a state file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.lab.resource import Resource
+from bench.lab.serial_pair import SerialPair
+from bench.profile.models import Profile
+
+
+def plan_resources(profile: Profile, lab_dir: Path, endpoints: dict[str, Any]) -> list[Resource]:
+    """The lab's resources for ``profile``; in lab mode, only what real equipment does not provide."""
+    resources: list[Resource] = []
+    if profile.bench.mode != "emulated":
+        return resources
+    dev = lab_dir / "dev"
+    logs = lab_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    serial: dict[str, dict[str, str]] = {}
+    for node in profile.nodes.resolved():
+        assert node.name is not None
+        pair = SerialPair(
+            name=node.name,
+            link_a=dev / f"{node.name}-gnss",
+            link_b=dev / f"{node.name}-node",
+            log_dir=logs,
+        )
+        serial[node.name] = {"receiver": str(pair.link_a), "node": str(pair.link_b)}
+        resources.append(pair)
+    endpoints["serial"] = serial
+    return resources
