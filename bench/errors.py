@@ -7,6 +7,13 @@ test is not an error: it is a verdict (exit code 1).
 
 from __future__ import annotations
 
+from drivers.errors import DriverError, InstrumentError, MeasurementTimeout
+
+__all__ = [
+    "BenchError", "DriverError", "InputError", "InstrumentError", "LabError", "MeasurementTimeout",
+    "MissingToolError", "ProfileError",
+]
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BENCH_ERROR = 2
@@ -32,7 +39,3 @@ class MissingToolError(LabError):
 
 class InputError(BenchError):
     """A data file or command-line argument is malformed."""
-
-
-class InstrumentError(BenchError):
-    """An instrument (real or emulated) is unreachable, answered garbage, or reported an error."""

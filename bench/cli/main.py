@@ -16,7 +16,7 @@ import click
 
 import bench.cli as cli_pkg
 from bench import __version__
-from bench.errors import EXIT_BENCH_ERROR, BenchError
+from bench.errors import EXIT_BENCH_ERROR, BenchError, DriverError
 
 
 class Terminated(KeyboardInterrupt):
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli.main(args=argv, prog_name="bench", standalone_mode=False)
-    except BenchError as exc:
+    except (BenchError, DriverError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -91,7 +91,9 @@ def pid_alive(pid: int, create_time: float | None = None) -> bool:
         return False
 
 
-def spawn(argv: list[str], *, log_path: str | None = None, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: list[str], *, log_path: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start a child in its own session (so a terminal's Ctrl-C reaches only the bench, which tears down)."""
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:

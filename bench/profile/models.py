@@ -9,9 +9,8 @@ silently ignored setting. Units are part of every numeric field's name.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
-
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
