@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import LabError
+from bench.lab import plan as _plan  # noqa: F401 - registers every resource kind
 from bench.lab.resource import Resource, ResourceState
 from bench.profile.models import Profile
 from bench.store.rundir import REPO_ROOT
@@ -77,8 +78,6 @@ class Lab:
     # -- lifecycle -------------------------------------------------------------------------
     def up(self) -> LabState:
         """Create and start every resource; tear down what started if anything fails."""
-        from bench.lab.plan import plan_resources
-
         existing = LabState.load(self.lab_dir)
         if existing is not None:
             ok, _ = self.status_of(existing)
@@ -93,7 +92,7 @@ class Lab:
         state = LabState(profile=self.profile.bench.name, started_utc=datetime.now(UTC).isoformat(),
                          owner_pid=os.getpid(), endpoints=self.endpoints)
         try:
-            for resource in plan_resources(self.profile, self.lab_dir, self.endpoints):
+            for resource in _plan.plan_resources(self.profile, self.lab_dir, self.endpoints):
                 self.resources.append(resource)
                 resource.create()
                 state.resources.append(resource.record())
@@ -154,8 +153,6 @@ class Lab:
 
 def teardown_state(state: LabState, lab_dir: Path) -> list[str]:
     """Stop every resource recorded in ``state`` (reverse order) and remove the state file."""
-    from bench.lab import plan  # noqa: F401 - registers every resource kind
-
     errors: list[str] = []
     for rs in reversed(state.resources):
         cls = Resource.registry.get(rs.kind)
