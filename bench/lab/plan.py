@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.lab.emulab import EmuLab
 from bench.lab.resource import Resource
 from bench.lab.serial_pair import SerialPair
 from bench.profile.models import Profile
@@ -35,4 +36,6 @@ def plan_resources(profile: Profile, lab_dir: Path, endpoints: dict[str, Any]) -
         serial[node.name] = {"receiver": str(pair.link_a), "node": str(pair.link_b)}
         resources.append(pair)
     endpoints["serial"] = serial
+    # the emulated lab server (kernel + GNSS simulator + counters) writes to the receiver ends above
+    resources.append(EmuLab("emulab", profile, lab_dir, endpoints))
     return resources

@@ -1,7 +1,7 @@
 """The sample store: an append-only CSV of time-error samples, crash-safe and pandas-readable.
 
 Why CSV: every row is written with one ``write`` of whole lines and flushed to the kernel at least
-once a second, so a SIGKILL loses at most the rows still buffered in the process (less than a
+every ``flush_interval_s`` (also when no new sample arrives), so a SIGKILL loses at most the rows still buffered in the process (less than a
 second's worth) and never leaves a half line; ``pandas.read_csv`` reads it back in one call, also
 while the run goes on. Columns: ``node`` (str), ``sim_time_ns`` (int, simulated time of the
 reference edge), ``te_ns`` (float, node PPS minus reference PPS) and ``source`` (which instrument).
@@ -40,6 +40,16 @@ class SampleWriter:
         self._pending: list[str] = []
         self._last_flush = time.monotonic()
         self.count = 0
+        self._closed = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_periodically, name="sample-flush", daemon=True)
+        self._flusher.start()
+
+    def _flush_periodically(self) -> None:
+        """Rows must reach the kernel within the interval even when no further sample arrives."""
+        while not self._closed.wait(self.flush_interval_s):
+            with self._lock:
+                if self._pending:
+                    self._flush_locked()
 
     def append(self, node: str, sim_time_ns: int, te_ns: float, source: str) -> None:
         """Record one sample."""
@@ -74,6 +84,7 @@ class SampleWriter:
 
     def close(self) -> None:
         """Flush and close; idempotent."""
+        self._closed.set()
         with self._lock:
             self._flush_locked()
             if self._fh is not None:
