@@ -13,6 +13,7 @@ from typing import Any
 from bench.lab.emulab import EmuLab
 from bench.lab.resource import Resource
 from bench.lab.serial_pair import SerialPair
+from bench.lab.switch import SwitchResource
 from bench.profile.models import Profile
 
 
@@ -38,4 +39,9 @@ def plan_resources(profile: Profile, lab_dir: Path, endpoints: dict[str, Any]) -
     endpoints["serial"] = serial
     # the emulated lab server (kernel + GNSS simulator + counters) writes to the receiver ends above
     resources.append(EmuLab("emulab", profile, lab_dir, endpoints))
+    for name, inst in profile.instruments.items():  # the emulated TSN switch ([tsn-switch])
+        if inst.family == "netconf":
+            resources.append(SwitchResource(name, lab_dir, ports=profile.network.switch_ports,
+                                            rate_bps=profile.network.link_rate_bps, log_dir=logs,
+                                            endpoints=endpoints))
     return resources
