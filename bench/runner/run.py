@@ -25,6 +25,8 @@ from bench.store.rundir import REPO_ROOT, RunDirectory, create_run_directory
 
 SUITE_DIR = REPO_ROOT / "tests" / "hil"
 EXIT_INTERRUPTED = 130
+# the nightly suite is the smoke suite (with the nightly profile's longer durations) plus nightly-only tests
+SUITE_MARKERS = {"smoke": "smoke", "nightly": "smoke or nightly"}
 
 
 @dataclass
@@ -60,7 +62,7 @@ def run_suite(
     console.print(f"run [bold]{run.path}[/] — profile {profile.bench.name}, suite {suite}")
     reporter = ProgressReporter(run.path, console)
     args = [
-        str(suite_path), "-m", suite, "-p", "no:terminal", "-p", "no:cacheprovider",
+        str(suite_path), "-m", SUITE_MARKERS[suite], "-p", "no:terminal", "-p", "no:cacheprovider",
         "--bench-profile", str(profile.source or profile_name),
         "--bench-run-dir", str(run.path),
         "--junitxml", str(run.path / "junit.xml"),

@@ -2,7 +2,7 @@
 
 The tests run in order over one continuous GNSS scenario (the session's lab). Each asserts KPIs
 declared in the profile — the thresholds are not here. Durations come from the profile too
-(``run.steady_state_s``, ``run.holdover_s``), so the same tests are the 5-minute smoke suite on
+(``run.steady_state_s``, ``run.holdover_s``), so the same tests are the few-minute smoke suite on
 ``emulated`` and the 24-hour-holdover nightly suite on ``nightly``.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = [pytest.mark.hil, pytest.mark.smoke, pytest.mark.nightly]
+pytestmark = [pytest.mark.hil, pytest.mark.smoke]
 
 S = 1_000_000_000
 
