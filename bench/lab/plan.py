@@ -14,6 +14,7 @@ from bench.lab.emulab import EmuLab
 from bench.lab.resource import Resource
 from bench.lab.serial_pair import SerialPair
 from bench.lab.switch import SwitchResource
+from bench.nodes.resources import plan_nodes
 from bench.profile.models import Profile
 
 
@@ -39,6 +40,8 @@ def plan_resources(profile: Profile, lab_dir: Path, endpoints: dict[str, Any]) -
     endpoints["serial"] = serial
     # the emulated lab server (kernel + GNSS simulator + counters) writes to the receiver ends above
     resources.append(EmuLab("emulab", profile, lab_dir, endpoints))
+    # the nodes (process or Podman containers) connect to its kernel port and read the node ends above
+    resources.extend(plan_nodes(profile, lab_dir, endpoints))
     for name, inst in profile.instruments.items():  # the emulated TSN switch ([tsn-switch])
         if inst.family == "netconf":
             resources.append(SwitchResource(name, lab_dir, ports=profile.network.switch_ports,

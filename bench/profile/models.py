@@ -106,7 +106,11 @@ class NodeSpec(_Strict):
     """One node under test (or a template for ``count`` of them)."""
 
     name: str | None = None
-    backend: Literal["process", "podman"] = "process"
+    backend: Literal["process", "podman", "external"] = Field(
+        default="process",
+        description="process | podman: the lab deploys the node; external: something else runs it "
+                    "(a test harness, a device) and joins the kernel itself",
+    )
     image: str = "localhost/hilbench-node:latest"
     connection: str | None = Field(default=None, description="unix:// or ssh:// Podman connection URI")
     identity_env: str | None = Field(default=None, description="env var naming an ssh identity file")

@@ -22,7 +22,7 @@ def profile(**gnss_options):
         "bench": {"name": "emulabtest"},
         "emulation": {"time_scale": 1e9, "start_utc": "2026-06-30T23:40:00Z"},
         "instruments": {"gnss": {"family": "gsg", "options": {"join_wait_s": 5, **gnss_options}}},
-        "nodes": {"count": 2},
+        "nodes": {"count": 2, "template": {"backend": "external"}},  # MiniNodes join instead of node programs
     }, Path("inline"))
 
 

@@ -27,7 +27,7 @@ def run_lab(lab_dir: Path, time_scale: float, duration_s: int, timeout_s: float)
         "bench": {"name": f"det{int(time_scale)}"},
         "emulation": {"seed": 424242, "time_scale": time_scale, "start_utc": "2026-06-30T23:40:00Z"},
         "instruments": {"gnss": {"family": "gsg", "options": {"duration_s": duration_s, "join_wait_s": 5}}},
-        "nodes": {"count": 1},
+        "nodes": {"count": 1, "template": {"backend": "external"}},  # the MiniNode joins instead
     }, Path("inline"))
     lab = Lab(prof, lab_dir)
     state = lab.up()
