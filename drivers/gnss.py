@@ -119,6 +119,10 @@ class GnssSimulator(abc.ABC):
     def sim_step(self) -> int:
         raise UnsupportedFeature(f"{self.family}: the step counter exists only on the emulator")
 
+    def run_until(self, second: int | None) -> None:
+        """Emulator only: pause simulated time before ``second`` (None: run freely)."""
+        raise UnsupportedFeature(f"{self.family}: simulated-time breakpoints exist only on the emulator")
+
     @abc.abstractmethod
     def close(self) -> None: ...
 

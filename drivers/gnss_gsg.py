@@ -160,6 +160,12 @@ class GsgSimulator(GnssSimulator):
         except ValueError:
             raise InstrumentError(f"{self.address}: EMULator:STEP? answered {answer!r}, not an integer") from None
 
+    def run_until(self, second: int | None) -> None:
+        if second is None:
+            self._emulator("EMULator:RUN:FREE")
+        else:
+            self._emulator(f"EMULator:RUN:UNTil {int(second)}")
+
     def close(self) -> None:
         self.scpi.close()
 

@@ -47,7 +47,8 @@ def labserver_config(profile: Profile, endpoints: dict[str, Any], lab_dir: Path)
     base = lab_dir / "emulab"
     cfg: dict[str, Any] = {
         "ready_file": str(base / "ready.json"),
-        "events_path": str(base / "events.jsonl"),
+        # a run's lab writes its events into the run's log (endpoints["events_path"]); a bare lab keeps its own
+        "events_path": str(endpoints.get("events_path") or base / "events.jsonl"),
         "nodes": nodes,
         "seed": emu.seed,
         "time_scale": emu.time_scale,

@@ -16,6 +16,7 @@ from bench.lab.serial_pair import SerialPair
 from bench.lab.switch import SwitchResource
 from bench.nodes.resources import plan_nodes
 from bench.profile.models import Profile
+from bench.store.events import EventLog
 
 
 def plan_resources(profile: Profile, lab_dir: Path, endpoints: dict[str, Any]) -> list[Resource]:
@@ -41,10 +42,16 @@ def plan_resources(profile: Profile, lab_dir: Path, endpoints: dict[str, Any]) -
     # the emulated lab server (kernel + GNSS simulator + counters) writes to the receiver ends above
     resources.append(EmuLab("emulab", profile, lab_dir, endpoints))
     # the nodes (process or Podman containers) connect to its kernel port and read the node ends above
-    resources.extend(plan_nodes(profile, lab_dir, endpoints))
+    resources.extend(plan_nodes(profile, lab_dir, endpoints, events=_events(endpoints)))
     for name, inst in profile.instruments.items():  # the emulated TSN switch ([tsn-switch])
         if inst.family == "netconf":
             resources.append(SwitchResource(name, lab_dir, ports=profile.network.switch_ports,
                                             rate_bps=profile.network.link_rate_bps, log_dir=logs,
                                             endpoints=endpoints))
     return resources
+
+
+def _events(endpoints: dict[str, Any]) -> EventLog | None:
+    """The run's events log when the lab belongs to a run (node start latencies are recorded there)."""
+    path = endpoints.get("events_path")
+    return EventLog(Path(path)) if path else None

@@ -113,6 +113,7 @@ class SimKernel:
         self._k = 0
         self._stop_req = False
         self._hold_req = False
+        self._until_k: int | None = None
         self._thread: threading.Thread | None = None
         self._node_states: dict[str, str] = {}
         self._listeners: list[Callable[[int], None]] = []
@@ -175,6 +176,22 @@ class SimKernel:
             if self._state in (KernelState.START, KernelState.WAIT):
                 self._hold_req = True
                 self._cv.notify_all()
+
+    def run_until(self, k: int | None) -> None:
+        """Pause before step ``k`` (a breakpoint in simulated time); ``None`` runs freely.
+
+        Why: a test that must act at a given simulated second (inject a fault, read a counter) cannot
+        race a simulation running faster than real time; with a breakpoint the emulated lab waits for it,
+        so fault timing is exact and runs are deterministic at any time scale.
+        """
+        with self._cv:
+            self._until_k = None if k is None else max(0, int(k))
+            self._cv.notify_all()
+
+    @property
+    def until_k(self) -> int | None:
+        with self._cv:
+            return self._until_k
 
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop after the current step, send bye to every node; idempotent."""
@@ -250,6 +267,11 @@ class SimKernel:
                     anchor += time.monotonic() - held_at
                     if not self._stop_req:
                         self._state = KernelState.START
+                if self._until_k is not None and self._k >= self._until_k and not self._stop_req:
+                    paused_at = time.monotonic()
+                    while self._until_k is not None and self._k >= self._until_k and not self._stop_req:
+                        self._cv.wait(0.2)
+                    anchor += time.monotonic() - paused_at
                 if self._stop_req:
                     return
                 k = self._k

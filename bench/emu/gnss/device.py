@@ -90,6 +90,9 @@ class GsgDevice(ScpiDevice):
         r("EMULator:REPLay:FILE", self._replay_file)
         r("EMULator:REPLay:STOP", lambda a, s: self._call(lambda: self.gnss.load_replay(None)))
         r("EMULator:STEP?", lambda a, s: str(self.kernel.k))
+        r("EMULator:RUN:UNTil", self._run_until)
+        r("EMULator:RUN:UNTil?", lambda a, s: "NONE" if self.kernel.until_k is None else str(self.kernel.until_k))
+        r("EMULator:RUN:FREE", lambda a, s: self.kernel.run_until(None))
         r("EMULator:NODes?", lambda a, s: ",".join(sorted(self.kernel.channel.known_nodes())) or "NONE")
 
     @staticmethod
@@ -99,7 +102,19 @@ class GsgDevice(ScpiDevice):
         except BenchError as exc:
             raise ScpiError(-224, f"Illegal parameter value; {exc}") from None
 
+    def _run_until(self, args: list[str], _s: tuple[int, ...]) -> None:
+        if len(args) != 1:
+            raise ScpiError(-109, "Missing parameter; <simulated second>")
+        try:
+            k = int(float(args[0]))
+        except ValueError:
+            raise ScpiError(-224, f"Illegal parameter value; {args[0]!r} is not a second") from None
+        if k < 0:
+            raise ScpiError(-222, "Data out of range; the breakpoint must be >= 0")
+        self.kernel.run_until(k)
+
     def reset(self) -> None:
+        self.kernel.run_until(None)
         self.kernel.stop()
         self.gnss.faults.clear()
         self.gnss.set_signal(True)
