@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-settings.register_profile(
-    "ci", max_examples=200, derandomize=True, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile("dev", max_examples=100, deadline=None)
+from bench.nmea.profiles import register_profiles
+
+# Hypothesis profiles (owned by the fuzzing work, bench/nmea/profiles.py): "ci" is bounded and seeded
+# (the default), "nightly" runs >= 100 000 examples per property with the database in reports/.hypothesis.
+register_profiles()
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -32,6 +32,7 @@ class PropertyResult:
     name: str
     examples: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     failure: str | None = None
     saved: Path | None = None
 
@@ -39,9 +40,14 @@ class PropertyResult:
     def examples_per_s(self) -> float:
         return self.examples / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def examples_per_cpu_s(self) -> float:
+        return self.examples / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
+
     def as_dict(self) -> dict[str, Any]:
         return {"property": self.name, "examples": self.examples, "seconds": round(self.seconds, 3),
-                "examples_per_s": round(self.examples_per_s, 1), "failed": self.failure is not None,
+                "cpu_seconds": round(self.cpu_seconds, 3), "examples_per_s": round(self.examples_per_s, 1),
+                "examples_per_cpu_s": round(self.examples_per_cpu_s, 1), "failed": self.failure is not None,
                 "failure": self.failure, "saved": str(self.saved) if self.saved else None}
 
 
@@ -66,13 +72,20 @@ class CampaignResult:
         return self.examples / self.seconds if self.seconds > 0 else 0.0
 
     @property
+    def examples_per_cpu_s(self) -> float:
+        cpu = sum(r.cpu_seconds for r in self.results)
+        return self.examples / cpu if cpu > 0 else 0.0
+
+    @property
     def passed(self) -> bool:
         return all(r.failure is None for r in self.results)
 
     def as_dict(self) -> dict[str, Any]:
         return {"profile": self.profile, "run_dir": str(self.run_dir), "passed": self.passed,
                 "examples": self.examples, "seconds": round(self.seconds, 3),
-                "examples_per_s": round(self.examples_per_s, 1), "properties": [r.as_dict() for r in self.results]}
+                "examples_per_s": round(self.examples_per_s, 1),
+                "examples_per_cpu_s": round(self.examples_per_cpu_s, 1),
+                "properties": [r.as_dict() for r in self.results]}
 
 
 def new_run_dir(profile: str, root: Path | None = None) -> Path:
@@ -110,7 +123,7 @@ def run_property(name: str, run_dir: Path, profile: str, examples: int | None) -
     if examples is not None:
         overrides["max_examples"] = examples
     runner = settings(settings.get_profile(profile), **overrides)(given(PROPERTIES[name]())(test))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         runner()
     except PropertyFailure:
@@ -118,6 +131,7 @@ def run_property(name: str, run_dir: Path, profile: str, examples: int | None) -
     except HypothesisException as exc:  # e.g. a health check: the campaign could not run this property
         last_failure.setdefault("error", f"hypothesis could not run the property: {type(exc).__name__}: {exc}")
     result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu_start
     if "error" in last_failure:
         result.failure = last_failure["error"]
         record: dict[str, Any] = {"error": result.failure, "profile": profile}

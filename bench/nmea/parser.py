@@ -347,10 +347,11 @@ class NmeaDecoder:
                 if len(whole) > self.max_line_bytes:
                     self._reject(NmeaReject("too_long", f"{len(whole)} bytes > {self.max_line_bytes}"))
                 else:
-                    self._reject(NmeaReject("framing", f"sentence interrupted by a new '$': {whole[:40]!r}"))
+                    self._reject(NmeaReject("framing", f"sentence cut off (by a new '$' or the end of input) "
+                                                       f"before its CR LF: {whole[:40]!r}"))
                 continue
             try:
-                fix = self._decode_bytes(whole, terminated=True)
+                fix = self._decode_bytes(whole)
             except NmeaReject as exc:
                 self._reject(exc)
                 continue
@@ -371,9 +372,9 @@ class NmeaDecoder:
             raw = raw[:-2]
         elif raw.endswith(b"\n"):
             raw = raw[:-1]
-        return self._decode_bytes(raw + b"\r\n", terminated=True)
+        return self._decode_bytes(raw + b"\r\n")
 
-    def _decode_bytes(self, whole: bytes, terminated: bool) -> TimeFix:
+    def _decode_bytes(self, whole: bytes) -> TimeFix:
         if len(whole) > self.max_line_bytes:
             raise NmeaReject("too_long", f"{len(whole)} bytes > {self.max_line_bytes}")
         if whole.endswith(b"\r\n"):

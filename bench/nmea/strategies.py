@@ -173,17 +173,14 @@ class _Bits:
         return out[0], out[1], out[2], out[3]
 
 
-@functools.lru_cache(maxsize=32)
-def _dates(min_date: dt.date, max_date: dt.date) -> st.SearchStrategy[dt.date]:
-    days = st.integers(min_date.toordinal(), max_date.toordinal()).map(dt.date.fromordinal)
-    edge_dates = [d for d in EDGE_DATES if min_date <= d <= max_date]
-    return st.one_of(st.sampled_from(edge_dates), days) if edge_dates else days
-
-
 @st.composite
 def _utc_labels(draw: st.DrawFn, min_date: dt.date, max_date: dt.date, leap_seconds: bool) -> UtcLabel:
-    date = draw(_dates(min_date, max_date))
     bits = _Bits(draw(_BITS))
+    edge_dates = [d for d in EDGE_DATES if min_date <= d <= max_date]
+    if edge_dates and bits.pick(4) == 0:  # one label in four on a rollover / pivot / leap-second date
+        date = edge_dates[bits.pick(len(edge_dates))]
+    else:
+        date = dt.date.fromordinal(min_date.toordinal() + bits.pick(max_date.toordinal() - min_date.toordinal() + 1))
     edges = EDGE_TIMES if leap_seconds else _EDGE_TIMES_NO_LEAP
     if bits.pick(4) == 0:  # one label in four at a time parsers get wrong
         hh, mm, ss = edges[bits.pick(len(edges))]
@@ -506,7 +503,6 @@ def mutate(
 
 # ---- byte-level ---------------------------------------------------------------------------------
 _GARBAGE_TOKENS = (b"$", b"*", b",", b"\r", b"\n", b"\r\n", b"\x00", b"$GP", b"*4", b"\xff")
-_CHUNK_COUNT = st.integers(0, 7)
 
 
 @st.composite
@@ -531,8 +527,8 @@ def chunked(draw: st.DrawFn, data: bytes, max_chunks: int = 8) -> tuple[bytes, .
     """``data`` split at random points, as reads from a serial port return it."""
     if len(data) < 2:
         return (data,)
-    count = min(draw(_CHUNK_COUNT), max_chunks - 1)
     bits = _Bits(draw(_BITS))
+    count = min(bits.pick(8), max_chunks - 1)
     cuts = sorted({1 + bits.pick(len(data) - 1) for _ in range(count)})
     bounds = [0, *cuts, len(data)]
     return tuple(data[a:b] for a, b in zip(bounds, bounds[1:], strict=False))
