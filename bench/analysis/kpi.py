@@ -28,7 +28,9 @@ from bench.profile.models import KpiSpec
 __all__ = ["KpiInput", "KpiResult", "NoData", "evaluate", "register_statistic"]
 
 VERDICTS = ("PASS", "MARGINAL", "FAIL", "NO-DATA")
-SERIES = ("te", "state", "dte_l", "dte_h")
+# "network" and "nodes" name values that other subsystems measure and hand over in ``KpiInput.extra``
+# (TSN deadline adherence and latency, container start latency)
+SERIES = ("te", "state", "dte_l", "dte_h", "network", "nodes")
 
 
 @dataclass

@@ -53,6 +53,7 @@ class LabServerConfig:
     quantization_ns: float = 4.0
     cable_delay_ns: float = 0.0
     counter_noise_rms_ps: float = 10.0
+    counter_channel2_delay_ns: int = 0
     events_path: str | None = None
     kernel_port: int = 0
     gnss_port: int = 0
@@ -152,6 +153,13 @@ class LabServer:
                 self.replays[n.name] = PhaseReplay(n.pps_replay_file)
 
     def _to_counters(self, result: StepResult) -> None:
+        """Wire the reference PPS to channel 1 and each node's PPS, through its delay cable, to channel 2.
+
+        The cable (``counter_channel2_delay_ns``) keeps the interval positive while a node's TE hovers
+        around zero; otherwise a counter alternates between ~0 and ~1 s readings and, measuring one
+        interval per reference edge, skips seconds. The capture subtracts the same calibrated delay.
+        """
+        delay_ps = int(self.cfg.counter_channel2_delay_ns) * PS_PER_NS
         ref_ps = [e * PS_PER_NS for e in result.ref_edges_ns]
         for name, counter in self.counters.items():
             if name in self.replays:
@@ -159,7 +167,7 @@ class LabServer:
             else:
                 edges = result.node_edges_ns.get(name) or []
                 node_ps = [e * PS_PER_NS for e in edges]
-            counter.on_step(result.k, ref_ps, node_ps)
+            counter.on_step(result.k, ref_ps, [e + delay_ps for e in node_ps])
 
     def start(self) -> dict[str, Any]:
         self.kernel.open()

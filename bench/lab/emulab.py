@@ -29,6 +29,16 @@ from bench.profile.models import Profile
 READY_TIMEOUT_S = 20.0
 
 
+def counter_channel2_delay_ns(profile: Profile) -> int:
+    """The delay cable in front of each counter's node channel (``instruments.counter.options``)."""
+    counter = profile.instruments.get("counter")
+    value = counter.options.get("channel2_delay_ns", 0) if counter else 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise LabError(f"instruments.counter.options.channel2_delay_ns must be a non-negative number of ns, "
+                       f"got {value!r}")
+    return int(value)
+
+
 def labserver_config(profile: Profile, endpoints: dict[str, Any], lab_dir: Path) -> dict[str, Any]:
     """The labserver's JSON config from the profile and the endpoints planned so far."""
     emu = profile.emulation
@@ -57,6 +67,7 @@ def labserver_config(profile: Profile, endpoints: dict[str, Any], lab_dir: Path)
         "quantization_ns": emu.receiver_quantization_ns,
         "cable_delay_ns": emu.cable_delay_ns,
         "counter_noise_rms_ps": emu.counter_noise_rms_ps,
+        "counter_channel2_delay_ns": counter_channel2_delay_ns(profile),
     }
     gnss = profile.instruments.get("gnss")
     opts = dict(gnss.options) if gnss else {}
