@@ -21,12 +21,13 @@ VERDICT_STYLE = {"PASS": "green", "MARGINAL": "yellow", "FAIL": "red", "NO-DATA"
 @click.option("-k", "keyword", default=None, help="only tests matching this pytest -k expression")
 @click.option("--run-dir", type=click.Path(path_type=Path), default=None, help="write the run here")
 @click.option("--no-report", is_flag=True, help="skip the PDF report")
+@click.option("--history-url", default=None, help="SQLAlchemy URL of the run history (default: reports/history.sqlite)")
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON at the end")
 def command(profile_name: str | None, suite: str | None, keyword: str | None, run_dir: Path | None,
-            no_report: bool, as_json: bool) -> None:
+            no_report: bool, history_url: str | None, as_json: bool) -> None:
     """Run the suite; exit 0 all passed, 1 a test or KPI failed, 2 the bench could not run."""
     outcome = run_suite(profile_name, suite=suite, keyword=keyword, run_dir=run_dir,
-                        make_report=not no_report, console=console)
+                        make_report=not no_report, console=console, history_url=history_url)
     if as_json:
         print_json({"run_dir": str(outcome.run_dir), "exit_code": outcome.exit_code, **outcome.summary,
                     "kpi_results": outcome.kpis,

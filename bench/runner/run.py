@@ -50,10 +50,13 @@ def run_suite(
     suite_dir: Path | None = None,
     make_report: bool = True,
     console: Console | None = None,
+    history_url: str | None = None,
 ) -> RunOutcome:
     """Run the HIL suite for a profile; always returns (a ``BenchError`` before the run starts raises)."""
     console = console or Console(soft_wrap=True)
     profile = load_profile(profile_name)
+    if history_url is not None:
+        profile.run.history_url = history_url
     suite = suite or profile.run.suite
     suite_path = suite_dir or SUITE_DIR
     if not suite_path.is_dir():
