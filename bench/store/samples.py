@@ -2,9 +2,10 @@
 
 Why CSV: every row is written with one ``write`` of whole lines and flushed to the kernel at least
 every ``flush_interval_s`` (also when no new sample arrives), so a SIGKILL loses at most the rows
-still buffered in the process (less than a second's worth) and never leaves a half line;
-``pandas.read_csv`` reads it back in one call, also while the run goes on. Columns: ``node`` (str), ``sim_time_ns`` (int, simulated time of the
-reference edge), ``te_ns`` (float, node PPS minus reference PPS) and ``source`` (which instrument).
+still buffered in the process (less than a second's worth) and never leaves a half line.
+``pandas.read_csv`` reads it back in one call, also while the run goes on. Columns: ``node`` (str),
+``sim_time_ns`` (int, simulated time of the reference edge), ``te_ns`` (float, node PPS minus
+reference PPS) and ``source`` (which instrument).
 """
 
 from __future__ import annotations
