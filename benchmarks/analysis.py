@@ -21,13 +21,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
 from bench.analysis import mtie, oadev, tdev
+from bench.paths import TIMING_DATA_DIR
 
-GPS_FILE = Path("/work/shared/data/timing/gps_1pps_vs_hmaser_phase.txt.gz")
+GPS_FILE = TIMING_DATA_DIR / "gps_1pps_vs_hmaser_phase.txt.gz"
 TARGET_MTIE_RATIO_1E6 = 50.0
 
 

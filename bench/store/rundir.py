@@ -19,11 +19,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench.paths import REPO_ROOT
 from bench.profile.models import Profile
 from bench.store.events import EVENTS_FILE, EventLog
 from bench.store.samples import SAMPLES_FILE, SampleWriter
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 KEY_PACKAGES = (
     "hilbench", "numpy", "pandas", "pyserial", "pyvisa", "pyvisa-py", "pynmea2", "pytest",
     "hypothesis", "scapy", "pydantic", "ncclient", "asyncssh", "podman", "reportlab", "matplotlib",

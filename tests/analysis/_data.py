@@ -1,4 +1,4 @@
-"""Shared loaders for the measured reference data in /work/shared/data/timing (tests only)."""
+"""Shared loaders for the measured reference data in shared/data/timing (beside the checkout) (tests only)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-TIMING = Path("/work/shared/data/timing")
+from bench.paths import TIMING_DATA_DIR
+
+TIMING = TIMING_DATA_DIR
 GPS = "gps_1pps_vs_hmaser_phase.txt.gz"
 COUNTER = "counter_53230a_noise_floor_phase.txt.gz"
 PHASE = "PHASE.DAT"

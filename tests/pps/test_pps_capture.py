@@ -15,10 +15,11 @@ import pytest
 from bench.capture import NodeCapture, start_captures
 from bench.emu.counter import CounterEmulator, PhaseReplay
 from bench.emu.scpi import ScpiServer
+from bench.paths import TIMING_DATA_DIR
 from bench.store import EventLog, SampleWriter, read_events, read_samples
 from tests.pps.conftest import Stepper
 
-GPS_PHASE = Path("/work/shared/data/timing/gps_1pps_vs_hmaser_phase.txt.gz")
+GPS_PHASE = TIMING_DATA_DIR / "gps_1pps_vs_hmaser_phase.txt.gz"
 REPO = Path(__file__).resolve().parents[2]
 
 

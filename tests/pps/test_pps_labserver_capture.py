@@ -13,11 +13,12 @@ import pytest
 
 from bench.capture import start_captures
 from bench.emu.counter import PhaseReplay
+from bench.paths import TIMING_DATA_DIR
 from bench.store import EventLog, SampleWriter, read_events, read_samples
 from drivers.scpi import ScpiInstrument
 
 REPO = Path(__file__).resolve().parents[2]
-PHASE_DAT_LIKE = Path("/work/shared/data/timing/gps_1pps_vs_hmaser_phase.txt.gz")
+PHASE_DAT_LIKE = TIMING_DATA_DIR / "gps_1pps_vs_hmaser_phase.txt.gz"
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ from bench.emu.counter import CounterEmulator, PhaseReplay, load_phase_file
 from bench.emu.counter.device import format_reading
 from bench.emu.counter.sequencer import IntervalSequencer
 from bench.errors import InputError
+from bench.paths import TIMING_DATA_DIR
 from drivers.counter_53230a import Counter53230A
 from drivers.ppsmeter import PpsMeterConfig, StreamPosition
 
@@ -108,7 +109,7 @@ def test_replay_reads_the_shared_format(tmp_path: Path) -> None:
     assert replay.edges_ps(0) == [250_000]
     assert replay.edges_ps(1) == [PS - 1_250]
     assert replay.edges_ps(2) == [] and replay.edges_ps(-1) == []
-    assert len(load_phase_file("/work/shared/data/timing/gps_1pps_vs_hmaser_phase.txt.gz")) == 241218
+    assert len(load_phase_file(TIMING_DATA_DIR / "gps_1pps_vs_hmaser_phase.txt.gz")) == 241218
 
 
 @pytest.mark.parametrize(
@@ -135,7 +136,7 @@ def test_replay_rejects_missing_and_corrupt_gzip(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         PhaseReplay(bad)
     with pytest.raises(InputError, match="within"):
-        PhaseReplay("/work/shared/data/timing/PHASE.DAT")  # arbitrary units up to ±4.7: not seconds
+        PhaseReplay(TIMING_DATA_DIR / "PHASE.DAT")  # arbitrary units up to ±4.7: not seconds
 
 
 def test_noise_floor_model_draws_measured_noise() -> None:

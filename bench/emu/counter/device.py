@@ -34,6 +34,7 @@ from bench.emu.counter.replay import PS_PER_S, load_phase_file
 from bench.emu.counter.sequencer import ChannelSettings, IntervalSequencer, Reading
 from bench.emu.scpi import ScpiDevice, ScpiError
 from bench.errors import InputError
+from bench.paths import TIMING_DATA_DIR
 from bench.sim.rng import step_rng
 
 MEMORY_READINGS = 1_000_000
@@ -43,7 +44,7 @@ MAX_COUNT = 1_000_000
 FETCH_WALL_LIMIT_S = 3600.0
 """How long a blocked ``FETC?``/``READ?`` handler waits for simulated time before giving up (-230)."""
 
-NOISE_FLOOR_FILE = Path("/work/shared/data/timing/counter_53230a_noise_floor_phase.txt.gz")
+NOISE_FLOOR_FILE = TIMING_DATA_DIR / "counter_53230a_noise_floor_phase.txt.gz"
 
 
 def format_reading(value_s: float) -> str:

@@ -1,6 +1,6 @@
 """Recorded PPS phase as a node's PPS: ``edges_ps(k) = [k·10^12 + round(phase_s[k]·10^12)]``.
 
-Why: real receiver noise (the GPS-vs-maser series in /work/shared/data/timing) is the most honest
+Why: real receiver noise (the GPS-vs-maser series in shared/data/timing) is the most honest
 stimulus for the counter and capture path; replaying it through the emulated counter lets a test check
 that what the bench captures equals what was recorded, sample for sample. The file format is the
 shared phase-file format: one value in seconds per line, ``#`` comments and blank lines ignored,
