@@ -8,13 +8,13 @@ naming the key, not run it with a silently different oscillator or servo.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bench.errors import InputError
-from bench.profile.models import OscillatorModel, ServoModel
+from bench.profile.models import OscillatorModel, ServoModel, require_utc
 
 
 class NodeConfig(BaseModel):
@@ -31,9 +31,7 @@ class NodeConfig(BaseModel):
     @field_validator("start_utc")
     @classmethod
     def _aware(cls, v: datetime) -> datetime:
-        if v.tzinfo is None:
-            raise ValueError("start_utc must carry a time zone, e.g. 2026-06-01T00:00:00Z")
-        return v.astimezone(UTC)
+        return require_utc(v)
 
 
 def parse_config(data: object, source: str = "node config") -> NodeConfig:

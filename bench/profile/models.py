@@ -20,6 +20,13 @@ PosInt = Annotated[int, Field(gt=0)]
 Port = Annotated[int, Field(ge=0, le=65535)]
 
 
+def require_utc(v: datetime) -> datetime:
+    """A time-zone-aware datetime, converted to UTC (naive times are ambiguous: rejected)."""
+    if v.tzinfo is None:
+        raise ValueError("start_utc must carry a time zone, e.g. 2026-06-01T00:00:00Z")
+    return v.astimezone(UTC)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
 
@@ -72,9 +79,7 @@ class EmulationSection(_Strict):
     @field_validator("start_utc")
     @classmethod
     def _aware(cls, v: datetime) -> datetime:
-        if v.tzinfo is None:
-            raise ValueError("start_utc must carry a time zone, e.g. 2026-06-01T00:00:00Z")
-        return v.astimezone(UTC)
+        return require_utc(v)
 
     @field_validator("nmea_talker")
     @classmethod
