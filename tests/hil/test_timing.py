@@ -48,6 +48,18 @@ def test_pps_jitter_filtered(lab, faults, kpi) -> None:
     kpi.check("event_te")
 
 
+def test_missing_and_extra_pps_pulses(lab, faults, nodes, kpi) -> None:
+    """Missing pulses are coasted through and extra pulses ignored: lock and TE are kept."""
+    with faults.pps_missing(s=20, rate=0.5):
+        pass
+    with faults.inject("pps_extra", s=20, offset_ns=300_000_000):
+        pass
+    lab.wait_sim_s(5)
+    kpi.check("event_te")
+    for name in nodes.names:
+        assert nodes.state(name)["state"] == "locked", f"{name} lost lock over missing/extra pulses"
+
+
 def test_corrupt_nmea_survived(lab, faults, nodes, kpi) -> None:
     """A corrupt NMEA stream is rejected sentence by sentence; the node keeps lock and TE."""
     before = {n: nodes.rejects_total(n) for n in nodes.names}

@@ -122,3 +122,22 @@ def test_ctrl_c_ends_quickly_tears_down_and_keeps_data(tmp_path: Path) -> None:
     kept = read_samples(run_dir)
     assert len(kept) >= len(taken)
     assert json.loads((run_dir / "summary.json").read_text())["verdict"] == "INTERRUPTED"
+
+
+def test_container_nodes_pass_the_smoke_suite_and_leave_nothing(tmp_path: Path) -> None:
+    """Three reference nodes in Podman containers lock and pass the smoke KPIs; no container is left."""
+    build = subprocess.run([sys.executable, "-m", "bench.cli", "image", "build"], capture_output=True, text=True,
+                           timeout=300)
+    assert build.returncode == 0, build.stdout + build.stderr
+    run_dir = tmp_path / "run"
+    proc = bench_run("--profile", "emulated-podman", "--run-dir", str(run_dir), "--no-report",
+                     "--history-url", f"sqlite:///{tmp_path}/h.sqlite")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["nodes"] == ["node1", "node2", "node3"] and summary["verdict"] == "PASS"
+    starts = [e for e in map(json.loads, (run_dir / "events.jsonl").read_text().splitlines())
+              if e["kind"] == "node_start"]
+    assert {e["backend"] for e in starts} == {"podman"} and len(starts) >= 3
+    left = subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True)
+    assert not [n for n in left.stdout.split() if "hilbench" in n], left.stdout
+    assert lab_processes(run_dir) == []
