@@ -237,7 +237,8 @@ def test_result_is_json_ready_and_profile_kpis_all_evaluate():
     prof = load_profile("emulated")
     data = series(_white(1500, 3.0), events=[_locked(2 * S)], window_start_ns=0)
     # values other subsystems measure (TSN switch) arrive as extras
-    data.extra.update({"deadline_adherence": 100.0, "latency_p99": 2240.0})
+    data.extra.update({"deadline_adherence": 100.0, "latency_p99": 2240.0, "node_start_p50": 0.3,
+                       "node_start_p99": 0.4})
     for name, k in prof.kpis.items():
         r = evaluate(k, name, data)
         assert isinstance(r, KpiResult) and r.verdict in ("PASS", "MARGINAL", "FAIL", "NO-DATA")

@@ -48,7 +48,7 @@ def _traffic(endpoint, cycle_ns: int, deadline_ns: int, load_share: float,
     return tr
 
 
-def test_critical_traffic_meets_deadline_under_load(lab, switch, kpi) -> None:
+def test_critical_traffic_meets_deadline_under_load(lab, switch, nodes, kpi) -> None:
     endpoint, sw = switch
     net = lab.profile.network
     names = endpoint["port_names"]
@@ -58,6 +58,9 @@ def test_critical_traffic_meets_deadline_under_load(lab, switch, kpi) -> None:
     readback = sw.gate_control_list(names[1])
     assert readback.enabled and readback.cycle_time_ns == net.cycle_ns
     lab.wait_sim_s(30)  # the nodes are locked and measured
+    unlocked = {n: nodes.state(n)["state"] for n in nodes.names[:2] if nodes.state(n)["state"] != "locked"}
+    if unlocked:
+        pytest.fail(f"nodes not locked, their cycles are not aligned to time: {unlocked}", pytrace=False)
     te_ns = kpi.mean_te_ns(window_s=10)
     clocks = {name: LinearClock(phase_ns=-te_ns[name]) for name in kpi.nodes[:2]}  # late node: clock behind
     result = _traffic(endpoint, net.cycle_ns, net.deadline_ns, load_share=0.9, clocks=clocks).run(500)
