@@ -20,6 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.emu.counter import CounterEmulator
+from bench.emu.counter.replay import PhaseReplay
 from bench.emu.gnss.device import GsgDevice
 from bench.emu.gnss.emulator import GnssEmulator, ReceiverNode
 from bench.emu.gnss.faults import Fault
@@ -138,18 +140,12 @@ class LabServer:
         self._lock = threading.Lock()
 
     def _make_counters(self) -> None:
-        try:
-            from bench.emu.counter import CounterEmulator
-        except ImportError as exc:
-            print(f"labserver: counter emulator not available ({exc}); no counters", file=sys.stderr)
-            return
         for n in self.cfg.nodes:
             counter = CounterEmulator(node=n.name, node_index=n.index, seed=self.cfg.seed,
                                       noise_rms_ps=self.cfg.counter_noise_rms_ps)
             self.counters[n.name] = counter
             self.counter_servers[n.name] = ScpiServer(counter).start()
             if n.pps_replay_file:
-                from bench.emu.counter.replay import PhaseReplay
                 self.replays[n.name] = PhaseReplay(n.pps_replay_file)
 
     def _to_counters(self, result: StepResult) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bench.errors import LabError
+from bench.nmea.parser import NmeaDecoder
 from bench.node.clock import NS_PER_S, ModelledClock, node_rng
 from bench.node.config import NodeConfig
 from bench.node.servo import NodeState, Servo, holdover_window_s
@@ -83,10 +83,6 @@ class ReferenceNode:
 
     def __init__(self, name: str, config: NodeConfig, decoder: DecoderLike | None = None) -> None:
         if decoder is None:
-            try:
-                from bench.nmea.parser import NmeaDecoder  # the team's parser
-            except ImportError as exc:
-                raise LabError(f"node {name}: the NMEA parser bench.nmea.parser is not available ({exc})") from None
             decoder = NmeaDecoder(default_date=config.start_utc.date())
         self.name = name
         self.config = config

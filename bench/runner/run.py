@@ -18,8 +18,10 @@ import pytest
 from rich.console import Console
 
 from bench.errors import EXIT_BENCH_ERROR, EXIT_FAILED, EXIT_OK, BenchError
+from bench.history import record_run
 from bench.profile import load_profile
 from bench.profile.models import Profile
+from bench.report import build_report
 from bench.runner.progress import ProgressReporter
 from bench.store.rundir import REPO_ROOT, RunDirectory, create_run_directory
 
@@ -144,10 +146,6 @@ def finish_run(
 
 def _record_history(run: RunDirectory, profile: Profile, console: Console) -> list[dict[str, Any]]:
     try:
-        from bench.history import record_run
-    except ImportError:
-        return []
-    try:
         regressions = record_run(run.path, url=profile.run.history_url)
     except BenchError as exc:
         console.print(f"[yellow]history not updated:[/] {exc}")
@@ -156,10 +154,6 @@ def _record_history(run: RunDirectory, profile: Profile, console: Console) -> li
 
 
 def _build_report(run: RunDirectory, profile: Profile, console: Console) -> Path | None:
-    try:
-        from bench.report import build_report
-    except ImportError:
-        return None
     try:
         return build_report(run.path, history_url=profile.run.history_url)
     except BenchError as exc:
