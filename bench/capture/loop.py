@@ -126,6 +126,11 @@ class NodeCapture:
             self._thread.join(timeout_s)
 
     @property
+    def armed(self) -> bool:
+        """True once the instrument has been configured and armed (its stream has a first second)."""
+        return self._armed_once
+
+    @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

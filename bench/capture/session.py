@@ -34,6 +34,16 @@ class CaptureSet:
         for capture in self.captures.values():
             capture.stop(max(0.0, deadline - time.monotonic()))
 
+    def wait_armed(self, timeout_s: float = 30.0) -> None:
+        """Block until every capture armed its instrument, so no second after this is missed."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if all(c.armed or c.stats.failed for c in self.captures.values()):
+                return
+            time.sleep(0.01)
+        late = [n for n, c in self.captures.items() if not c.armed]
+        raise BenchError(f"capture: PPS meters of {late} not armed within {timeout_s:.0f} s")
+
     def stats(self) -> dict[str, dict[str, Any]]:
         return {name: vars(c.stats).copy() for name, c in self.captures.items()}
 

@@ -62,6 +62,8 @@ def test_critical_traffic_meets_deadline_under_load(lab, switch, nodes, kpi) -> 
     if unlocked:
         pytest.fail(f"nodes not locked, their cycles are not aligned to time: {unlocked}", pytrace=False)
     te_ns = kpi.mean_te_ns(window_s=10)
+    unmeasured = [n for n in nodes.names[:2] if te_ns[n] != te_ns[n]]  # NaN: no TE sample in the window
+    assert not unmeasured, f"no TE measured for {unmeasured} in the last 10 simulated seconds"
     clocks = {name: LinearClock(phase_ns=-te_ns[name]) for name in kpi.nodes[:2]}  # late node: clock behind
     result = _traffic(endpoint, net.cycle_ns, net.deadline_ns, load_share=0.9, clocks=clocks).run(500)
     flows = traffic_kpis(result)
