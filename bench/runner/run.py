@@ -67,7 +67,9 @@ def run_suite(
     console.print(f"run [bold]{run.path}[/] — profile {profile.bench.name}, suite {suite}")
     reporter = ProgressReporter(run.path, console)
     args = [
-        str(suite_path), "-m", SUITE_MARKERS[suite], "-p", "no:terminal", "-p", "no:cacheprovider",
+        # the repository's addopts (-ra) belong to pytest's terminal output, which bench run replaces
+        str(suite_path), "-o", "addopts=", "--strict-markers",
+        "-m", SUITE_MARKERS[suite], "-p", "no:terminal", "-p", "no:cacheprovider",
         "--bench-profile", str(profile.source or profile_name),
         "--bench-run-dir", str(run.path),
         "--junitxml", str(run.path / "junit.xml"),

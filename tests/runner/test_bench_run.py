@@ -141,3 +141,16 @@ def test_container_nodes_pass_the_smoke_suite_and_leave_nothing(tmp_path: Path) 
     left = subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}}"], capture_output=True, text=True)
     assert not [n for n in left.stdout.split() if "hilbench" in n], left.stdout
     assert lab_processes(run_dir) == []
+
+
+def test_default_run_directory_under_reports(tmp_path: Path) -> None:
+    """Without --run-dir (the README's main job) the run lands in reports/<UTC>-<profile>/."""
+    from bench.paths import REPO_ROOT
+
+    before = set((REPO_ROOT / "reports").glob("*-emulated"))
+    proc = bench_run("-k", "cold_start", "--no-report", "--json", "--history-url", f"sqlite:///{tmp_path}/h.sqlite")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = json.loads(proc.stdout[proc.stdout.index("{\n"):])
+    run_dir = Path(out["run_dir"])
+    assert run_dir.parent == REPO_ROOT / "reports" and run_dir not in before
+    assert (run_dir / "summary.json").is_file() and (run_dir / "junit.xml").is_file()
