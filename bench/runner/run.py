@@ -66,15 +66,16 @@ def run_suite(
     run = create_run_directory(profile, path=run_dir)
     console.print(f"run [bold]{run.path}[/] — profile {profile.bench.name}, suite {suite}")
     reporter = ProgressReporter(run.path, console)
+    # options as --name=value: pytest takes a bare value that names an existing path (the run directory)
+    # for a test path and would then look for its ini file elsewhere; -c pins the repository's settings
+    # (markers), and its addopts (-ra) belong to the terminal output that bench run replaces
     args = [
-        # the repository's addopts (-ra) belong to pytest's terminal output, which bench run replaces
-        str(suite_path), "-o", "addopts=", "--strict-markers",
-        "-m", SUITE_MARKERS[suite], "-p", "no:terminal", "-p", "no:cacheprovider",
-        "--bench-profile", str(profile.source or profile_name),
-        "--bench-run-dir", str(run.path),
-        "--junitxml", str(run.path / "junit.xml"),
+        str(suite_path), "-c", str(REPO_ROOT / "pyproject.toml"), f"--rootdir={REPO_ROOT}", "-o", "addopts=",
+        "--strict-markers", "-m", SUITE_MARKERS[suite], "-p", "no:terminal", "-p", "no:cacheprovider",
+        f"--bench-profile={profile.source or profile_name}",
+        f"--bench-run-dir={run.path}",
+        f"--junitxml={run.path / 'junit.xml'}",
         "-o", "junit_family=xunit2", "-o", f"junit_suite_name=hilbench-{profile.bench.name}",
-        "--rootdir", str(REPO_ROOT),
     ]
     if keyword:
         args += ["-k", keyword]
