@@ -284,14 +284,3 @@ class Counter53230A(PpsMeter):
             raise InstrumentError(f"{self.address}: SYST:ERR? answered {text[:60]!r}, not '<code>,\"<text>\"'")
         return int(match.group(1)), match.group(2)
 
-    def errors(self) -> list[tuple[int, str]]:
-        out: list[tuple[int, str]] = []
-        for _ in range(64):
-            code, message = self.scpi.next_error()
-            if code == 0:
-                break
-            out.append((code, message))
-        return out
-
-    def close(self) -> None:
-        self.scpi.close()

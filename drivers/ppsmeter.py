@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Literal
 
 from drivers.errors import InstrumentError
+from drivers.scpi import ScpiInstrument
 
 WRAP_ABOVE_S = 0.5
 """Interval readings above this are a leading node: TE = reading − 1 s, for the next second."""
@@ -104,6 +105,7 @@ class PpsMeter(ABC):
 
     family: str = ""
     address: str
+    scpi: ScpiInstrument
 
     @abstractmethod
     def identify(self) -> str:
@@ -143,13 +145,19 @@ class PpsMeter(ABC):
         """After a reconnect: continue the stream at ``position`` if the instrument still runs it with
         no reading lost in between. False = it does not (arm again)."""
 
-    @abstractmethod
     def errors(self) -> list[tuple[int, str]]:
-        """Drain the instrument's error queue."""
+        """Drain the instrument's error queue (``SYST:ERR?`` until ``0``, at most 64 entries)."""
+        out: list[tuple[int, str]] = []
+        for _ in range(64):
+            code, message = self.scpi.next_error()
+            if code == 0:
+                break
+            out.append((code, message))
+        return out
 
-    @abstractmethod
     def close(self) -> None:
         """Release the connection (idempotent)."""
+        self.scpi.close()
 
     def __enter__(self) -> PpsMeter:
         return self

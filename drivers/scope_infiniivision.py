@@ -108,14 +108,3 @@ class InfiniiVisionScope(PpsMeter):
     def resume(self, position: StreamPosition) -> bool:
         return False
 
-    def errors(self) -> list[tuple[int, str]]:
-        out: list[tuple[int, str]] = []
-        for _ in range(64):
-            code, message = self.scpi.next_error()
-            if code == 0:
-                break
-            out.append((code, message))
-        return out
-
-    def close(self) -> None:
-        self.scpi.close()
