@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bench.nmea.parser import NmeaDecoder
+from bench.nmea.parser import NmeaDecoder, TimeFix
 from bench.node.clock import NS_PER_S, ModelledClock, node_rng
 from bench.node.config import NodeConfig
 from bench.node.servo import NodeState, Servo, holdover_window_s
-from bench.node.timeofday import FixLike, StepLabel, TimeOfDay, choose_step_label, label_iso
+from bench.node.timeofday import StepLabel, TimeOfDay, choose_step_label, label_iso
 
 HALF_S_NS = NS_PER_S // 2
 
@@ -28,7 +28,7 @@ class DecoderLike(Protocol):
     rejects: Counter[str]
     accepted: Counter[str]
 
-    def feed(self, data: bytes) -> Sequence[FixLike]: ...
+    def feed(self, data: bytes) -> Sequence[TimeFix]: ...
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,13 @@ class ReferenceNode:
     def step(self, k: int, t_ns: int, pps_edges_ns: list[int], nmea: bytes) -> StepResult:
         """Process tick ``k``: the bytes read from the serial port and the PPS edges of this second."""
         try:
-            fixes: list[FixLike] = list(self.decoder.feed(nmea)) if nmea else []
+            fixes: list[TimeFix] = list(self.decoder.feed(nmea)) if nmea else []
         except Exception:  # noqa: BLE001 - a parser bug must not stop the node; it is counted instead
             self.events["decoder_error"] += 1
             fixes = []
         return self.step_fixes(k, t_ns, pps_edges_ns, fixes)
 
-    def step_fixes(self, k: int, t_ns: int, pps_edges_ns: list[int], fixes: list[FixLike]) -> StepResult:
+    def step_fixes(self, k: int, t_ns: int, pps_edges_ns: list[int], fixes: list[TimeFix]) -> StepResult:
         """Like ``step`` with the NMEA already decoded (for tests that drive labels directly)."""
         if self.last_k is not None and k <= self.last_k:
             raise ValueError(f"node {self.name}: step {k} after step {self.last_k}")

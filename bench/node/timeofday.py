@@ -13,55 +13,34 @@ import calendar
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+
+from bench.nmea.parser import TimeFix, UtcLabel
 
 NS_PER_S = 1_000_000_000
 WEEK_ROLLOVER_S = 1024 * 7 * 86_400
 ROLLOVER_TOLERANCE_S = 2 * 86_400
 
 
-class LabelLike(Protocol):
-    """The fields of ``bench.nmea.parser.UtcLabel`` the node uses."""
-
-    year: int
-    month: int
-    day: int
-    hour: int
-    minute: int
-    second: int
-    nanosecond: int
-
-
-class FixLike(Protocol):
-    """The fields of ``bench.nmea.parser.TimeFix`` the node uses."""
-
-    @property
-    def label(self) -> LabelLike | None: ...
-
-    @property
-    def valid(self) -> bool: ...
-
-
 @dataclass(frozen=True)
 class StepLabel:
     """The one label the node takes for a step, and whether the receiver called its fix valid."""
 
-    label: LabelLike
+    label: UtcLabel
     valid: bool
     conflicting: int  # fixes of this step that named another second
 
 
-def label_key(label: LabelLike) -> tuple[int, int, int, int, int, int, int]:
+def label_key(label: UtcLabel) -> tuple[int, int, int, int, int, int, int]:
     return (label.year, label.month, label.day, label.hour, label.minute, label.second, label.nanosecond)
 
 
-def label_iso(label: LabelLike) -> str:
+def label_iso(label: UtcLabel) -> str:
     frac = f".{label.nanosecond:09d}".rstrip("0") if label.nanosecond else ""
     return (f"{label.year:04d}-{label.month:02d}-{label.day:02d}T{label.hour:02d}:{label.minute:02d}:"
             f"{label.second:02d}{frac}Z")
 
 
-def choose_step_label(fixes: list[FixLike]) -> StepLabel | None:
+def choose_step_label(fixes: list[TimeFix]) -> StepLabel | None:
     """The label of this step: the one most fixes name (ties: the latest); valid only if all its fixes are.
 
     A sentence of the previous second split across writes can arrive in this step; the majority
@@ -88,7 +67,7 @@ class TimeOfDay:
         self.rollovers_corrected = 0
         self.leaps_inferred = 0
 
-    def raw_ns(self, label: LabelLike) -> int:
+    def raw_ns(self, label: UtcLabel) -> int:
         """``label − start_utc`` in ns, with ``23:59:60`` counted as the second after ``23:59:59``."""
         second = min(label.second, 59)
         epoch_s = calendar.timegm((label.year, label.month, label.day, label.hour, label.minute, second, 0, 0, 0))
@@ -96,7 +75,7 @@ class TimeOfDay:
             epoch_s += 1
         return (epoch_s - self.start_epoch_s) * NS_PER_S + label.nanosecond - self.start_fraction_ns
 
-    def continuous_ns(self, label: LabelLike, clock_estimate_ns: float | None = None) -> int:
+    def continuous_ns(self, label: UtcLabel, clock_estimate_ns: float | None = None) -> int:
         """The continuous count (ns) of the second ``label`` names; updates the leap-second count.
 
         ``clock_estimate_ns`` (the node's own reading at the PPS edge, if it trusts it) lets the node
