@@ -97,21 +97,32 @@ _PART_KINDS = st.integers(0, 3 ** 5 - 1).map(
     lambda n: [("garbage", "sentence", "mutation")[n // 3 ** i % 3] for i in range(1 + n % 5)])
 _MASK = st.integers(0, 3 ** 24 - 1)
 _OPTIONAL_DATE = st.one_of(st.none(), st.dates(nst.MIN_DATE, nst.MAX_DATE))
+_GARBAGE_POOL = st.binary(min_size=1, max_size=400)
+_MUTATION_KIND = st.sampled_from(nst.MUTATION_KINDS)
+_STREAMS = nst.receiver_streams()
 
 
 @st.composite
 def never_raises_cases(draw: st.DrawFn) -> FuzzCase:
     parts: list[bytes] = []
+    bits = nst.wide_bits(draw)  # the sentences, their mutations, the garbage slices and the read split
+    pool = b""
     for kind in draw(_PART_KINDS):
         if kind == "garbage":
-            parts.append(draw(nst.garbage_bytes()))
+            pool = pool or draw(_GARBAGE_POOL)
+            parts.append(_garbage_slice(pool, bits))
         elif kind == "sentence":
-            parts.append(draw(nst.valid_sentences()).encode())
+            parts.append(nst.sentence_from(bits).encode())
         else:
-            parts.append(draw(nst.mutations()).data)
-    data = b"".join(parts)
+            parts.append(nst.mutate(draw, nst.MUTATION_KINDS, bits=bits).data)
     date = draw(_OPTIONAL_DATE)
-    return FuzzCase("never_raises", draw(nst.chunked(data)), date)
+    return FuzzCase("never_raises", nst.split(b"".join(parts), bits), date)
+
+
+def _garbage_slice(pool: bytes, bits: nst.Bits) -> bytes:
+    """A run of line noise: a slice of the example's one drawn ``pool``, framing characters spliced in."""
+    at = bits.pick(len(pool))
+    return nst.splice_framing(pool[at:at + 1 + bits.pick(len(pool) - at)], bits)
 
 
 @st.composite
@@ -123,31 +134,34 @@ def sentence_exact_cases(draw: st.DrawFn) -> FuzzCase:
 
 @st.composite
 def valid_exact_cases(draw: st.DrawFn) -> FuzzCase:
-    start, sentences = draw(nst.receiver_streams())
+    start, sentences = draw(_STREAMS)
     data = b"".join(s.encode() for s in sentences)
-    return FuzzCase("valid_exact", draw(nst.chunked(data)), start, tuple(_fix_of(s) for s in sentences), {})
+    fixes = tuple(_fix_of(s) for s in sentences)
+    return FuzzCase("valid_exact", nst.split(data, nst.wide_bits(draw)), start, fixes, {})
 
 
 @st.composite
 def mutation_rejected_cases(draw: st.DrawFn) -> FuzzCase:
-    mutation = draw(nst.mutations())
+    bits = nst.wide_bits(draw)  # the sentence, how it is broken, and the read split
+    mutation = nst.mutate(draw, (draw(_MUTATION_KIND),), None, bits=bits)
     expected = {mutation.reason: 1} if mutation.reason else None
-    return FuzzCase("mutation_rejected", draw(nst.chunked(mutation.data)), None, (), expected, 1,
+    return FuzzCase("mutation_rejected", nst.split(mutation.data, bits), None, (), expected, 1,
                     note=mutation.kind)
 
 
 @st.composite
 def counters_add_up_cases(draw: st.DrawFn) -> FuzzCase:
-    start, sentences = draw(nst.receiver_streams())
+    start, sentences = draw(_STREAMS)
     parts: list[bytes] = []
     fixes: list[TimeFix] = []
     kept: list[nst.Sentence] = []
     reasons: Counter[str] = Counter()
     kinds: list[str] = []
     mask = draw(_MASK)  # which sentences get mutated
+    bits = nst.wide_bits(draw)  # how each is mutated, and where the stream is split into reads
     for i, sentence in enumerate(sentences):
         if mask >> i & 1:
-            mutation = nst.mutate(draw, nst.EXACT_MUTATIONS, sentence)
+            mutation = nst.mutate(draw, nst.EXACT_MUTATIONS, sentence, bits=bits)
             assert mutation.reason is not None
             parts.append(mutation.data)
             reasons[mutation.reason] += 1
@@ -157,23 +171,26 @@ def counters_add_up_cases(draw: st.DrawFn) -> FuzzCase:
             fixes.append(_fix_of(sentence))
             kept.append(sentence)
     start = nst.first_label_date(kept) or start
-    return FuzzCase("counters_add_up", draw(nst.chunked(b"".join(parts))), start, tuple(fixes), dict(reasons),
+    return FuzzCase("counters_add_up", nst.split(b"".join(parts), bits), start, tuple(fixes), dict(reasons),
                     note=",".join(kinds))
 
 
 @st.composite
 def survives_noise_cases(draw: st.DrawFn) -> FuzzCase:
-    start, sentences = draw(nst.receiver_streams())
+    start, sentences = draw(_STREAMS)
     parts: list[bytes] = []
     noise = draw(_MASK)  # base 3 per sentence: nothing, garbage, or a bit-flipped copy before it
+    bits = nst.wide_bits(draw)  # which bytes of garbage, which bits flipped, where the reads split
+    pool = b""
     for i, sentence in enumerate(sentences):
         what = noise // 3 ** i % 3
         if what == 1:
-            parts.append(draw(nst.garbage_bytes()))
+            pool = pool or draw(_GARBAGE_POOL)  # one draw of line noise; each garbage run is a slice of it
+            parts.append(_garbage_slice(pool, bits))
         elif what == 2:
-            parts.append(nst.mutate(draw, ("bit_flip",), sentence).data)
+            parts.append(nst.mutate(draw, ("bit_flip",), sentence, bits=bits).data)
         parts.append(sentence.encode())
-    return FuzzCase("survives_noise", draw(nst.chunked(b"".join(parts))), start,
+    return FuzzCase("survives_noise", nst.split(b"".join(parts), bits), start,
                     tuple(_fix_of(s) for s in sentences))
 
 

@@ -33,10 +33,10 @@ from hypothesis import strategies as st
 from bench.nmea.parser import DEFAULT_MAX_LINE_BYTES, UtcLabel, nmea_checksum
 
 __all__ = [
-    "ALL_TYPES", "EXACT_MUTATIONS", "MUTATION_KINDS", "TALKERS", "WEEK_ROLLOVER_DATES", "Mutation", "Sentence",
+    "ALL_TYPES", "Bits", "EXACT_MUTATIONS", "MUTATION_KINDS", "TALKERS", "WEEK_ROLLOVER_DATES", "Mutation", "Sentence",
     "chunked", "garbage_bytes", "gga_sentences", "gns_sentences", "gsa_sentences", "gsv_sentences",
     "mutate", "mutations", "no_time_sentences", "receiver_streams", "rmc_sentences", "utc_labels", "valid_sentences",
-    "zda_sentences", "next_second", "first_label_date",
+    "zda_sentences", "next_second", "first_label_date", "sentence_from", "splice_framing", "split", "wide_bits",
 ]
 
 TALKERS = ("GP", "GL", "GA", "GB", "BD", "GQ", "QZ", "GI", "GN")
@@ -128,12 +128,16 @@ def next_second(label: UtcLabel, leap: bool = False) -> UtcLabel:
 # Speed matters (the campaign must run >= 1000 examples/s): every hypothesis draw costs ~25 us, so the
 # fields that decide what a parser must do (time, date, status, quality, mode, talker, field count) get
 # a draw each, and the cosmetic ones (position, speeds, DOPs, PRNs...) are cut from one drawn integer
-# by ``_Bits``. That integer shrinks to 0, which gives the simplest values (mostly empty fields).
+# by ``Bits``. That integer shrinks to 0, which gives the simplest values (mostly empty fields).
+# Streams go further: one draw per second of output carries the type mask and all that second's
+# sentences (a 2048-bit integer is drawn as cheaply as a small one; a second needs ~600 bits at most,
+# and a pick past the end returns 0, a valid simple value).
 _BITS = st.integers(0, 2 ** 256 - 1)
+_WIDE_BITS = st.integers(0, 2 ** 2048 - 1)
 _EDGE_TIMES_NO_LEAP = tuple(t for t in EDGE_TIMES if t[2] != 60)
 
 
-class _Bits:
+class Bits:
     """Field values cut from one big random integer (each ``pick(n)`` takes ``value mod n``)."""
 
     def __init__(self, value: int) -> None:
@@ -175,7 +179,10 @@ class _Bits:
 
 @st.composite
 def _utc_labels(draw: st.DrawFn, min_date: dt.date, max_date: dt.date, leap_seconds: bool) -> UtcLabel:
-    bits = _Bits(draw(_BITS))
+    return _label_from(Bits(draw(_BITS)), min_date, max_date, leap_seconds)
+
+
+def _label_from(bits: Bits, min_date: dt.date, max_date: dt.date, leap_seconds: bool) -> UtcLabel:
     edge_dates = [d for d in EDGE_DATES if min_date <= d <= max_date]
     if edge_dates and bits.pick(4) == 0:  # one label in four on a rollover / pivot / leap-second date
         date = edge_dates[bits.pick(len(edge_dates))]
@@ -204,10 +211,9 @@ def utc_labels(min_date: dt.date = MIN_DATE, max_date: dt.date = MAX_DATE,
 
 
 _TALKER = st.sampled_from(TALKERS)
-_ZDA_LABELS = utc_labels(dt.date(1000, 1, 1), dt.date(9999, 12, 30))
+_ZDA_RANGE = (dt.date(1000, 1, 1), dt.date(9999, 12, 30))
+_ZDA_LABELS = utc_labels(*_ZDA_RANGE)
 _TIME_TYPE = st.sampled_from(TIME_TYPES)
-_STREAM_SHAPE = st.tuples(st.booleans(), st.sampled_from(TALKERS), st.integers(1, 4))
-_TYPE_MASK = st.integers(1, 2 ** len(ALL_TYPES) - 1)
 
 
 def _talker(draw: st.DrawFn, talker: str | None) -> str:
@@ -215,10 +221,8 @@ def _talker(draw: st.DrawFn, talker: str | None) -> str:
 
 
 # ---- valid sentences ----------------------------------------------------------------------------
-def _rmc(draw: st.DrawFn, talker: str | None = None, label: UtcLabel | None = None) -> Sentence:
+def _rmc(bits: Bits, talker: str, lab: UtcLabel) -> Sentence:
     """RMC in its 2.0 (11 fields), 2.3 (+mode) and 4.1 (+nav status) forms."""
-    lab = label if label is not None else draw(utc_labels())
-    bits = _Bits(draw(_BITS))
     status, count, mode = bits.choice("AV"), (11, 12, 13)[bits.pick(3)], bits.choice("ADEFMNPRS")
     lat, ns, lon, ew = bits.position()
     magvar = bits.opt_decimal(0, 179)
@@ -230,35 +234,29 @@ def _rmc(draw: st.DrawFn, talker: str | None = None, label: UtcLabel | None = No
         fields.append(mode)
     if count == 13:
         fields.append(bits.choice("SCUV"))
-    return Sentence(_talker(draw, talker), "RMC", tuple(fields), lab, status == "A" and mode != "N")
+    return Sentence(talker, "RMC", tuple(fields), lab, status == "A" and mode != "N")
 
 
-def _gga(draw: st.DrawFn, talker: str | None = None, label: UtcLabel | None = None) -> Sentence:
+def _gga(bits: Bits, talker: str, lab: UtcLabel) -> Sentence:
     """GGA with fix quality 0-8 and empty optional fields (no DGPS, no altitude)."""
-    lab = label if label is not None else draw(utc_labels())
-    bits = _Bits(draw(_BITS))
     quality = bits.pick(9)
     lat, ns, lon, ew = bits.position()
     alt, sep = bits.opt_decimal(-400, 9000), bits.opt_decimal(-110, 90)
     fields = (format_time(lab), lat, ns, lon, ew, str(quality), bits.opt_int(0, 99, 2), bits.opt_decimal(0, 99),
               alt, "M" if alt else "", sep, "M" if sep else "", bits.opt_decimal(0, 999), bits.opt_int(0, 1023, 4))
-    return Sentence(_talker(draw, talker), "GGA", fields, lab, quality > 0)
+    return Sentence(talker, "GGA", fields, lab, quality > 0)
 
 
-def _zda(draw: st.DrawFn, talker: str | None = None, label: UtcLabel | None = None) -> Sentence:
+def _zda(bits: Bits, talker: str, lab: UtcLabel) -> Sentence:
     """ZDA with its 4-digit year and local zone (empty, 00 or negative hours)."""
-    lab = label if label is not None else draw(_ZDA_LABELS)
-    bits = _Bits(draw(_BITS))
     zone_h = ("", "00", f"{bits.pick(14):02d}", f"-{bits.pick(14):02d}")[bits.pick(4)]
     zone_m = ("", "00", f"{bits.pick(60):02d}")[bits.pick(3)]
     fields = (format_time(lab), f"{lab.day:02d}", f"{lab.month:02d}", f"{lab.year:04d}", zone_h, zone_m)
-    return Sentence(_talker(draw, talker), "ZDA", fields, lab, True)
+    return Sentence(talker, "ZDA", fields, lab, True)
 
 
-def _gns(draw: st.DrawFn, talker: str | None = None, label: UtcLabel | None = None) -> Sentence:
+def _gns(bits: Bits, talker: str, lab: UtcLabel) -> Sentence:
     """GNS with a per-constellation mode string (``N`` = no fix for that system)."""
-    lab = label if label is not None else draw(utc_labels())
-    bits = _Bits(draw(_BITS))
     mode = "".join(bits.choice("NADPRFEMS") for _ in range(1 + bits.pick(6)))
     lat, ns, lon, ew = bits.position()
     fields = [format_time(lab), lat, ns, lon, ew, mode, bits.opt_int(0, 99, 2), bits.opt_decimal(0, 99),
@@ -266,37 +264,63 @@ def _gns(draw: st.DrawFn, talker: str | None = None, label: UtcLabel | None = No
               bits.opt_int(0, 1023, 4)]
     if bits.pick(2):
         fields.append(bits.choice("SCUV"))
-    return Sentence(_talker(draw, talker), "GNS", tuple(fields), lab, any(c != "N" for c in mode))
+    return Sentence(talker, "GNS", tuple(fields), lab, any(c != "N" for c in mode))
 
 
-def _gsa(draw: st.DrawFn, talker: str | None = None) -> Sentence:
+def _gsa(bits: Bits, talker: str) -> Sentence:
     """GSA (no time): 12 PRN slots, DOPs, and the 4.10 system id."""
-    bits = _Bits(draw(_BITS))
     fields = [bits.choice("AM"), str(1 + bits.pick(3)), *(bits.opt_int(1, 200, 2) for _ in range(12)),
               bits.opt_decimal(0, 99), bits.opt_decimal(0, 99), bits.opt_decimal(0, 99)]
     if bits.pick(2):
         fields.append(str(1 + bits.pick(6)))
-    return Sentence(_talker(draw, talker), "GSA", tuple(fields), None, False)
+    return Sentence(talker, "GSA", tuple(fields), None, False)
 
 
-def _gsv(draw: st.DrawFn, talker: str | None = None) -> Sentence:
+def _gsv(bits: Bits, talker: str) -> Sentence:
     """GSV (no time): message i of n, 0-4 satellites, optional 4.10 signal id."""
-    bits = _Bits(draw(_BITS))
     total, index, groups, signal = 1 + bits.pick(9), bits.pick(9), bits.pick(5), bits.pick(2)
     fields: list[str] = [str(total), str(1 + index % total), f"{bits.pick(100):02d}"]
     for _ in range(groups):
         fields += [f"{1 + bits.pick(200):02d}", bits.opt_int(0, 90), bits.opt_int(0, 359, 3), bits.opt_int(0, 99, 2)]
     if signal:
         fields.append(str(bits.pick(16)))
-    return Sentence(_talker(draw, talker), "GSV", tuple(fields), None, False)
+    return Sentence(talker, "GSV", tuple(fields), None, False)
 
 
-rmc_sentences = st.composite(_rmc)
-gga_sentences = st.composite(_gga)
-zda_sentences = st.composite(_zda)
-gns_sentences = st.composite(_gns)
-gsa_sentences = st.composite(_gsa)
-gsv_sentences = st.composite(_gsv)
+@st.composite
+def rmc_sentences(draw: st.DrawFn, talker: str | None = None) -> Sentence:
+    """Valid RMC sentences (2.0, 2.3 and 4.1 forms)."""
+    return _rmc(Bits(draw(_BITS)), _talker(draw, talker), draw(utc_labels()))
+
+
+@st.composite
+def gga_sentences(draw: st.DrawFn, talker: str | None = None) -> Sentence:
+    """Valid GGA sentences (their label's date is the one a decoder must already know)."""
+    return _gga(Bits(draw(_BITS)), _talker(draw, talker), draw(utc_labels()))
+
+
+@st.composite
+def zda_sentences(draw: st.DrawFn, talker: str | None = None) -> Sentence:
+    """Valid ZDA sentences, years 1000-9999."""
+    return _zda(Bits(draw(_BITS)), _talker(draw, talker), draw(_ZDA_LABELS))
+
+
+@st.composite
+def gns_sentences(draw: st.DrawFn, talker: str | None = None) -> Sentence:
+    """Valid GNS sentences (their label's date is the one a decoder must already know)."""
+    return _gns(Bits(draw(_BITS)), _talker(draw, talker), draw(utc_labels()))
+
+
+@st.composite
+def gsa_sentences(draw: st.DrawFn, talker: str | None = None) -> Sentence:
+    """Valid GSA sentences (no time)."""
+    return _gsa(Bits(draw(_BITS)), _talker(draw, talker))
+
+
+@st.composite
+def gsv_sentences(draw: st.DrawFn, talker: str | None = None) -> Sentence:
+    """Valid GSV sentences (no time)."""
+    return _gsv(Bits(draw(_BITS)), _talker(draw, talker))
 
 
 _NO_TIME_FIELDS = {
@@ -314,8 +338,9 @@ def no_time_sentences(draw: st.DrawFn, talker: str | None = None) -> Sentence:
     return Sentence(_talker(draw, talker), kind, _NO_TIME_FIELDS[kind], None, False)
 
 
-_BUILDERS: dict[str, Callable[..., Sentence]] = {"RMC": _rmc, "GGA": _gga, "ZDA": _zda, "GNS": _gns}
-_TIMED_SENTENCES = st.one_of(*(st.composite(b)() for b in _BUILDERS.values()))
+_BUILDERS: dict[str, Callable[[Bits, str, UtcLabel], Sentence]] = {
+    "RMC": _rmc, "GGA": _gga, "ZDA": _zda, "GNS": _gns}
+_TIMED_SENTENCES = st.one_of(rmc_sentences(), gga_sentences(), zda_sentences(), gns_sentences())
 
 
 @functools.lru_cache(maxsize=16)
@@ -325,6 +350,25 @@ def valid_sentences(talker: str | None = None) -> st.SearchStrategy[Sentence]:
                      gsa_sentences(talker), gsv_sentences(talker), no_time_sentences(talker))
 
 
+_SENTENCE_KINDS = (*ALL_TYPES, "no time")
+
+
+def sentence_from(bits: Bits, talker: str | None = None) -> Sentence:
+    """What ``valid_sentences`` draws, cut from already drawn ``bits`` (see ``wide_bits``): for
+    properties that need many sentences per example and cannot afford a draw for each."""
+    kind = _SENTENCE_KINDS[bits.pick(len(_SENTENCE_KINDS))]
+    who = talker or TALKERS[bits.pick(len(TALKERS))]
+    if kind == "GSA":
+        return _gsa(bits, who)
+    if kind == "GSV":
+        return _gsv(bits, who)
+    if kind == "no time":
+        time_type = TIME_TYPES[bits.pick(len(TIME_TYPES))]
+        return Sentence(who, time_type, _NO_TIME_FIELDS[time_type], None, False)
+    first, last = _ZDA_RANGE if kind == "ZDA" else (MIN_DATE, MAX_DATE)
+    return _BUILDERS[kind](bits, who, _label_from(bits, first, last, True))
+
+
 @st.composite
 def receiver_streams(draw: st.DrawFn, max_seconds: int = 4) -> tuple[dt.date, list[Sentence]]:
     """Consecutive seconds of receiver output (through midnight / a leap second when drawn near one).
@@ -332,22 +376,24 @@ def receiver_streams(draw: st.DrawFn, max_seconds: int = 4) -> tuple[dt.date, li
     Returns the date of the first labelled sentence (the decoder's ``default_date``, as a log's
     ``# Date:`` header gives it) and the sentences in sending order.
     """
-    start = draw(utc_labels(leap_seconds=True))
-    leap, talker, seconds = draw(_STREAM_SHAPE)
-    leap = leap or start.second == 60
+    head = Bits(draw(_BITS))  # the start, the talker, how many seconds, and whether a leap second is due
+    start = _label_from(head, MIN_DATE, MAX_DATE, True)
+    leap = bool(head.pick(2)) or start.second == 60
+    talker, seconds = TALKERS[head.pick(len(TALKERS))], 1 + head.pick(4)
     out: list[Sentence] = []
     label = start
     for _ in range(min(seconds, max_seconds)):
-        mask = draw(_TYPE_MASK)  # which of the six types this second carries, in ALL_TYPES order
+        bits = Bits(draw(_WIDE_BITS))  # one draw per second: its type mask and all its sentences
+        mask = 1 + bits.pick(2 ** len(ALL_TYPES) - 1)  # which of the six types it carries, in ALL_TYPES order
         for bit, kind in enumerate(ALL_TYPES):
             if not mask >> bit & 1:
                 continue
             if kind == "GSA":
-                out.append(_gsa(draw, talker))
+                out.append(_gsa(bits, talker))
             elif kind == "GSV":
-                out.append(_gsv(draw, talker))
+                out.append(_gsv(bits, talker))
             else:
-                out.append(_BUILDERS[kind](draw, talker, label))
+                out.append(_BUILDERS[kind](bits, talker, label))
         label = next_second(label, leap)
     return first_label_date(out) or start.date(), out
 
@@ -377,7 +423,7 @@ def _resign(source: Sentence, fields: tuple[str, ...]) -> bytes:
     return source.with_fields(fields).encode()
 
 
-def _out_of_range(bits: _Bits, source: Sentence) -> bytes:
+def _out_of_range(bits: Bits, source: Sentence) -> bytes:
     """Hour 24+, minute 60+, second 61+, second 60 off 23:59; or day 0/32+, month 0/13+, 30 Feb, 31 Apr."""
     fields = list(source.fields)
     if source.sentence_type not in ("RMC", "ZDA") or bits.pick(2) == 0:
@@ -406,7 +452,7 @@ def _out_of_range(bits: _Bits, source: Sentence) -> bytes:
     return _resign(source, tuple(fields))
 
 
-def _wrong_field_count(bits: _Bits, source: Sentence) -> bytes:
+def _wrong_field_count(bits: Bits, source: Sentence) -> bytes:
     allowed = FIELD_COUNTS[source.sentence_type]
     wrong = [n for n in range(1, max(allowed) + 7) if n not in allowed]
     count = wrong[bits.pick(len(wrong))]
@@ -426,6 +472,19 @@ def _has_hex_letter(sentence: Sentence) -> bool:
 _HEX_LETTER_SENTENCES = valid_sentences().filter(_has_hex_letter)
 
 
+def _source_from(bits: Bits, kind: str) -> Sentence:
+    """A sentence ``kind`` can break, cut from ``bits`` (a few tries; ``mutate`` falls back to a bad
+    checksum if none fits)."""
+    for _ in range(8):
+        source = sentence_from(bits)
+        if kind == "lowercase_hex" and not _has_hex_letter(source):
+            continue
+        if kind == "out_of_range" and (source.sentence_type not in TIME_TYPES or not source.fields[0]):
+            continue
+        break
+    return source
+
+
 @st.composite
 def mutations(
     draw: st.DrawFn, kinds: tuple[str, ...] = MUTATION_KINDS, sentences: st.SearchStrategy[Sentence] | None = None,
@@ -438,16 +497,22 @@ def mutations(
 
 def mutate(
     draw: st.DrawFn, kinds: tuple[str, ...] = MUTATION_KINDS, source: Sentence | None = None,
-    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, bits: Bits | None = None,
 ) -> Mutation:
     """``mutations`` as a plain function for use inside other composite strategies (cheaper: no new
-    strategy object per call). ``source`` None draws a suitable valid sentence."""
+    strategy object per call). ``source`` None draws a suitable valid sentence. ``bits`` (from
+    ``wide_bits``) lets many mutations share one draw, kind included — what keeps stream properties fast."""
     unknown = [k for k in kinds if k not in MUTATION_KINDS]
     if unknown or not kinds:
         raise ValueError(f"unknown mutation kinds {unknown}; known: {', '.join(MUTATION_KINDS)}")
-    kind_strategy = _MUTATION_KINDS.get(kinds)
-    kind = draw(kind_strategy if kind_strategy is not None else st.sampled_from(kinds))
-    if source is None:
+    if bits is not None:
+        kind = kinds[bits.pick(len(kinds))]
+    else:
+        kind_strategy = _MUTATION_KINDS.get(kinds)
+        kind = draw(kind_strategy if kind_strategy is not None else st.sampled_from(kinds))
+    if source is None and bits is not None:
+        source = _source_from(bits, kind)
+    elif source is None:
         if kind == "out_of_range":
             source = draw(_TIMED_SENTENCES)
         elif kind == "lowercase_hex":
@@ -458,7 +523,7 @@ def mutate(
         kind = "bad_checksum"  # this sentence's checksum is all digits: lowercasing changes nothing
     if kind == "out_of_range" and (source.sentence_type not in TIME_TYPES or not source.fields[0]):
         kind = "bad_checksum"  # a sentence without time cannot carry an out-of-range time
-    bits = _Bits(draw(_BITS))
+    bits = bits if bits is not None else Bits(draw(_BITS))
     text = source.text
     star = len(text) - 3
     reason: str | None
@@ -507,13 +572,22 @@ _GARBAGE_TOKENS = (b"$", b"*", b",", b"\r", b"\n", b"\r\n", b"\x00", b"$GP", b"*
 
 @st.composite
 def _garbage(draw: st.DrawFn, max_size: int) -> bytes:
-    raw = draw(st.binary(min_size=1, max_size=max_size))
-    bits = _Bits(draw(_BITS))
+    return splice_framing(draw(st.binary(min_size=1, max_size=max_size)), Bits(draw(_BITS)))
+
+
+def splice_framing(raw: bytes, bits: Bits) -> bytes:
+    """``raw`` with up to five framing tokens (``$ * , CR LF``, NUL, ...) spliced in where ``bits`` says:
+    where parsers are most fragile."""
     out = bytearray(raw)
-    for _ in range(bits.pick(6)):  # splice in framing characters, where parsers are most fragile
+    for _ in range(bits.pick(6)):
         at = bits.pick(len(out) + 1)
         out[at:at] = _GARBAGE_TOKENS[bits.pick(len(_GARBAGE_TOKENS))]
     return bytes(out)
+
+
+def wide_bits(draw: st.DrawFn) -> Bits:
+    """One draw of 2048 random bits, to be cut by many cheap builders (see ``mutate``, ``split``)."""
+    return Bits(draw(_WIDE_BITS))
 
 
 @functools.lru_cache(maxsize=8)
@@ -525,9 +599,13 @@ def garbage_bytes(max_size: int = 400) -> st.SearchStrategy[bytes]:
 @st.composite
 def chunked(draw: st.DrawFn, data: bytes, max_chunks: int = 8) -> tuple[bytes, ...]:
     """``data`` split at random points, as reads from a serial port return it."""
+    return split(data, Bits(draw(_BITS)), max_chunks)
+
+
+def split(data: bytes, bits: Bits, max_chunks: int = 8) -> tuple[bytes, ...]:
+    """``chunked`` as a plain function over already drawn bits."""
     if len(data) < 2:
         return (data,)
-    bits = _Bits(draw(_BITS))
     count = min(bits.pick(8), max_chunks - 1)
     cuts = sorted({1 + bits.pick(len(data) - 1) for _ in range(count)})
     bounds = [0, *cuts, len(data)]

@@ -15,11 +15,12 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING
 
 from bench.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAMPLE_COLUMNS = ("node", "sim_time_ns", "te_ns", "source")
 SAMPLES_FILE = "samples.csv"
@@ -112,6 +113,8 @@ def read_samples(path: Path | str) -> pd.DataFrame:
         p = p / SAMPLES_FILE
     if not p.is_file():
         raise InputError(f"{p}: no sample store here")
+    import pandas as pd  # here, not at the top: writers (nodes, captures, fuzzing) never pay for pandas
+
     try:
         df = pd.read_csv(p, dtype={"node": str, "sim_time_ns": "int64", "te_ns": "float64", "source": str})
     except (ValueError, pd.errors.ParserError) as exc:
