@@ -34,6 +34,7 @@ class RunRecord:
     history_url: str | None = None
     regression_window: int = 7
     regression_margin: float = 0.2
+    regression_noise_sigmas: float = 3.0
 
 
 def _json(path: Path, required: bool) -> Any:
@@ -103,4 +104,6 @@ def read_run(run_dir: Path) -> RunRecord:
         regression_window=int(run_cfg.get("regression_window") or 7),
         regression_margin=float(run_cfg.get("regression_margin") if run_cfg.get("regression_margin") is not None
                                 else 0.2),
+        regression_noise_sigmas=float(run_cfg.get("regression_noise_sigmas")
+                                      if run_cfg.get("regression_noise_sigmas") is not None else 3.0),
     )

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bench.history.errors import HistoryError
-from bench.history.regress import Regression, judge, score_of, worse_by
+from bench.history.regress import Regression, baseline, judge, noise_sigma, score_of, worse_by
 from bench.history.runfiles import RunRecord, read_run
 from bench.history.schema import kpi_values, metadata, runs
 from bench.store.rundir import REPO_ROOT
@@ -102,19 +102,20 @@ def _guard(url: str) -> Iterator[None]:
 
 
 def record_run(run_dir: Path | str, url: str | None = None, window: int | None = None,
-               margin: float | None = None) -> list[Regression]:
+               margin: float | None = None, noise_sigmas: float | None = None) -> list[Regression]:
     """Store ``run_dir``'s summary and KPI values; return the KPIs flagged as regressions.
 
-    ``window`` (runs) and ``margin`` (fraction) default to the run's profile (run.regression_window,
-    run.regression_margin). Recording the same run again replaces its rows; it is compared only with
-    runs of the same profile that started before it.
+    ``window`` (runs), ``margin`` (fraction) and ``noise_sigmas`` default to the run's profile
+    (run.regression_window, run.regression_margin, run.regression_noise_sigmas). Recording the same run
+    again replaces its rows; it is compared only with runs of the same profile that started before it.
     """
     rec = read_run(Path(run_dir))
     db_url = resolve_url(url, rec.history_url)
     n = window if window is not None else rec.regression_window
     frac = margin if margin is not None else rec.regression_margin
-    if n < 1 or frac < 0:
-        raise HistoryError(f"regression window must be ≥ 1 run and margin ≥ 0, got {n} and {frac}")
+    k = noise_sigmas if noise_sigmas is not None else rec.regression_noise_sigmas
+    if n < 1 or frac < 0 or k < 0:
+        raise HistoryError(f"regression window must be ≥ 1 run, margin and noise sigmas ≥ 0; got {n}, {frac}, {k}")
     engine = open_engine(db_url, create=True)
     try:
         with _guard(db_url), engine.begin() as conn:
@@ -122,7 +123,7 @@ def record_run(run_dir: Path | str, url: str | None = None, window: int | None =
             if old:
                 conn.execute(delete(kpi_values).where(kpi_values.c.run_pk.in_(old)))
                 conn.execute(delete(runs).where(runs.c.id.in_(old)))
-            flags, rows = _judge_all(conn, rec, n, frac)
+            flags, rows = _judge_all(conn, rec, n, frac, k)
             run_pk = conn.execute(insert(runs).values(
                 run_id=rec.run_id, profile=rec.profile, verdict=rec.verdict, started_utc=rec.started_utc,
                 finished_utc=rec.finished_utc, wall_s=rec.wall_s, sim_s=rec.sim_s, seed=rec.seed,
@@ -136,7 +137,8 @@ def record_run(run_dir: Path | str, url: str | None = None, window: int | None =
     return flags
 
 
-def _judge_all(conn: Any, rec: RunRecord, window: int, margin: float) -> tuple[list[Regression], list[dict[str, Any]]]:
+def _judge_all(conn: Any, rec: RunRecord, window: int, margin: float,
+               noise_sigmas: float) -> tuple[list[Regression], list[dict[str, Any]]]:
     flags: list[Regression] = []
     rows: list[dict[str, Any]] = []
     for k in rec.kpis:
@@ -148,7 +150,7 @@ def _judge_all(conn: Any, rec: RunRecord, window: int, margin: float) -> tuple[l
         direction = "max" if statistic in ("mtie", "tdev", "adev") else rec.directions.get(kpi, "max")
         score = score_of(k)
         history = _previous_scores(conn, rec, kpi, node, test, window)
-        flagged, median = judge(score, history, direction, margin, window)
+        flagged, median = judge(score, history, direction, margin, window, noise_sigmas)
         if flagged and score is not None and median is not None:
             worse = worse_by(score, median, direction)
             flags.append(Regression(
@@ -156,6 +158,7 @@ def _judge_all(conn: Any, rec: RunRecord, window: int, margin: float) -> tuple[l
                 unit=str(k.get("unit") or ""), score=score, baseline_median=median,
                 worse_by_fraction=worse / abs(median) if median else float("inf"),
                 runs_compared=min(len(history), window), direction=direction, margin=margin,
+                noise_sigma=noise_sigma(baseline(history, window)), noise_sigmas=noise_sigmas,
             ))
         value, limit = k.get("value"), k.get("limit")
         rows.append({

@@ -215,6 +215,8 @@ class RunSection(_Strict):
     history_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in reports/")
     regression_window: PosInt = 7
     regression_margin: NonNegFloat = 0.2
+    regression_noise_sigmas: NonNegFloat = Field(
+        default=3.0, description="a regression must also exceed this many σ of the window's run-to-run noise")
     steady_state_s: PosFloat = 1200.0
     holdover_s: PosFloat = 600.0
 

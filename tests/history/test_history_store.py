@@ -12,7 +12,7 @@ import pytest
 
 from bench.cli.main import main
 from bench.history import HistoryError, record_run, trend
-from bench.history.regress import MIN_RUNS, judge, score_of
+from bench.history.regress import MIN_RUNS, judge, noise_sigma, score_of
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 
@@ -217,3 +217,36 @@ def test_trend_keeps_profiles_apart(tmp_path, db):
         record_run(write_run(tmp_path / "b", i, {"max_te": 2.0}, profile="nightly"), url=db)
     pts = trend(db, last=2)
     assert sorted((p.profile, p.value) for p in pts) == [("emulated", 1.0)] * 2 + [("nightly", 2.0)] * 2
+
+
+def test_ordinary_run_to_run_noise_is_not_a_regression(tmp_path, db):
+    # max |TE| of a healthy node scatters by ±30 % from night to night: median 10, σ ≈ 3 (MAD 2)
+    for i, v in enumerate([10.0, 13.0, 8.0, 12.0, 7.0, 10.0, 14.0]):
+        assert record_run(write_run(tmp_path, i, {"max_te": v}), url=db) == []
+    # 15 is 50 % over the median but within 3 σ of this KPI's noise: not flagged
+    assert record_run(write_run(tmp_path, 7, {"max_te": 15.0}), url=db) == []
+    # 25 is far outside: flagged, and the message says which allowance applied
+    regs = record_run(write_run(tmp_path, 8, {"max_te": 25.0}), url=db)
+    assert len(regs) == 1
+    r = regs[0]
+    assert r.noise_sigma == pytest.approx(1.4826 * 2.0) and r.noise_sigmas == 3.0
+    assert r.allowed_fraction == pytest.approx(3 * 1.4826 * 2.0 / r.baseline_median)
+    assert "3 σ of run-to-run noise" in r.message and r.to_dict()["noise_sigma"] == r.noise_sigma
+
+
+def test_noise_allowance_comes_from_the_profile(tmp_path, db):
+    for i, v in enumerate([10.0, 13.0, 8.0, 12.0, 7.0, 10.0, 14.0]):
+        record_run(write_run(tmp_path, i, {"max_te": v}), url=db)
+    run = write_run(tmp_path, 7, {"max_te": 15.0})
+    profile = json.loads((run / "profile.json").read_text())
+    profile["run"]["regression_noise_sigmas"] = 0.0  # margin only: the old rule
+    (run / "profile.json").write_text(json.dumps(profile))
+    assert [r.kpi for r in record_run(run, url=db)] == ["max_te"]
+    with pytest.raises(HistoryError, match="noise sigmas"):
+        record_run(run, url=db, noise_sigmas=-1.0)
+
+
+def test_noise_sigma_is_robust_to_one_outlier():
+    assert noise_sigma([10.0, 10.0, 10.0, 10.0, 1000.0]) == 0.0
+    assert noise_sigma([5.0]) == 0.0
+    assert judge(12.5, [10.0, 10.0, 10.0, 10.0, 1000.0], "max", 0.2, 7) == (True, 10.0)
