@@ -235,12 +235,13 @@ class SimKernel:
             try:
                 self.source.end_scenario()
             finally:
+                # the event first: whoever sees STOP (wait_stopped) must also find it in events.jsonl
+                self._event("scenario", action="stop", sim_time_ns=self._k * NS_PER_S, steps=self.steps_done)
                 with self._cv:
                     self._state = KernelState.STOP
                     self._thread = None
                     self.wall_finished = time.monotonic()
                     self._cv.notify_all()
-                self._event("scenario", action="stop", sim_time_ns=self._k * NS_PER_S, steps=self.steps_done)
 
     def _run_steps(self) -> None:
         missing = self.channel.wait_for_nodes(set(self.expected_nodes), self.join_wait_s) \
