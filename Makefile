@@ -9,18 +9,21 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.hilbench-installed
 ARGS    ?=
 
-.PHONY: run test setup system-packages lint clean-reports
+.PHONY: run test setup system-packages test-packages lint clean-reports
 
 run: setup
 	$(VENV)/bin/bench run $(ARGS)
 
-test: setup
+test: setup test-packages
 	$(VENV)/bin/pytest -m "not nightly" $(ARGS)
 
 setup: system-packages $(STAMP)
 
 system-packages:
 	@bash .ci/system-packages
+
+test-packages:
+	@bash .ci/system-packages --tests
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

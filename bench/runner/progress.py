@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from rich.markup import escape
 
 OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow"}
 
@@ -36,7 +37,8 @@ class ProgressReporter:
 
     def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         self._started[nodeid] = time.monotonic()
-        self.console.print(f"[dim][{len(self.results) + 1}/{self.total}][/] {nodeid} ...")
+        # node ids and messages are data, not markup: a parametrized id like ``[/run/x]`` must print as is
+        self.console.print(f"[dim][{len(self.results) + 1}/{self.total}][/] {escape(nodeid)} ...")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         outcome: str | None = None
@@ -68,8 +70,8 @@ class ProgressReporter:
         else:
             self.results.append(row)
         style = OUTCOME_STYLE.get(outcome, "white")
-        self.console.print(f"    [{style}]{outcome.upper()}[/] {report.nodeid} ({row['duration_s']:.1f} s)"
-                           + (f"\n      {message}" if message else ""))
+        self.console.print(f"    [{style}]{outcome.upper()}[/] {escape(report.nodeid)} ({row['duration_s']:.1f} s)"
+                           + (f"\n      {escape(message)}" if message else ""))
         self._write()
 
     def _write(self) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bench.cli.main import main
 from bench.history import HistoryError, record_run, trend
@@ -46,11 +46,6 @@ def write_run(base: Path, i: int, values: dict[str, float], profile: str = "emul
                  for k in values},
     }))
     return run
-
-
-@pytest.fixture
-def db(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'history.sqlite'}"
 
 
 def test_worse_than_median_by_more_than_margin_is_flagged(tmp_path, db):
@@ -116,11 +111,13 @@ def test_recording_a_run_twice_replaces_it(tmp_path, db):
     for r in runs:
         record_run(r, url=db)
     record_run(runs[-1], url=db)
-    con = sqlite3.connect(db.removeprefix("sqlite:///"))
-    assert con.execute("select count(*) from runs").fetchone()[0] == 3
-    assert con.execute("select count(*) from kpi_values").fetchone()[0] == 6
-    flagged = con.execute("select regressions from runs order by started_utc").fetchall()
-    assert flagged == [(0,), (0,), (0,)]
+    engine = create_engine(db)
+    with engine.connect() as con:
+        assert con.execute(text("select count(*) from runs")).scalar_one() == 3
+        assert con.execute(text("select count(*) from kpi_values")).scalar_one() == 6
+        flagged = con.execute(text("select regressions from runs order by started_utc")).scalars().all()
+    engine.dispose()
+    assert flagged == [0, 0, 0]
 
 
 def test_trend_keeps_the_last_runs_per_kpi_oldest_first(tmp_path, db):
