@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from bench.cli._output import console, print_json
+from bench.cli._output import console, err_console, print_json
 from bench.nmea.campaign import run_campaign
 from bench.nmea.profiles import PROFILES
 from bench.nmea.properties import PROPERTIES, PropertyFailure, check_case, load_case
@@ -35,7 +35,8 @@ def command(ctx: click.Context, examples: int | None, profile: str, run_dir: Pat
     """Fuzz the NMEA parser in-process with hypothesis; print throughput; save failing examples."""
     if ctx.invoked_subcommand is not None:
         return
-    result = run_campaign(profile=profile, examples=examples, run_dir=run_dir, properties=list(properties) or None)
+    result = run_campaign(profile=profile, examples=examples, run_dir=run_dir, properties=list(properties) or None,
+                          progress=_show_progress)
     if as_json:
         print_json(result.as_dict())
     else:
@@ -55,6 +56,14 @@ def command(ctx: click.Context, examples: int | None, profile: str, run_dir: Pat
                     console.print(f"  saved: {r.saved}\n  replay: bench fuzz replay {r.saved}", highlight=False)
         console.print(f"run directory: {result.run_dir}", highlight=False)
     raise SystemExit(0 if result.passed else 1)
+
+
+def _show_progress(name: str, done: int, target: int | None, seconds: float, finished: bool) -> None:
+    """One line on stderr per property, and every few seconds while a long one runs (stdout stays JSON)."""
+    rate = done / seconds if seconds > 0 else 0.0
+    of = f"/{target}" if target and not finished else ""
+    err_console.print(f"  {name:<18} {done}{of} examples, {seconds:.1f} s ({rate:.0f}/s){' done' if finished else ''}",
+                      highlight=False)
 
 
 @command.command("replay")

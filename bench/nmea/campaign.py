@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,10 @@ from bench.errors import InputError
 from bench.nmea.profiles import PROFILES, REPO_ROOT, register_profiles
 from bench.nmea.properties import PROPERTIES, FuzzCase, PropertyFailure, case_to_json, check_case
 from bench.store.rundir import environment, run_dir_name
+
+#: progress(property, examples so far, examples asked for or None, seconds so far, finished)
+Progress = Callable[[str, int, int | None, float, bool], None]
+PROGRESS_EVERY_S = 10.0
 
 
 @dataclass
@@ -106,13 +111,20 @@ def prepare_run_dir(path: Path) -> Path:
     return path
 
 
-def run_property(name: str, run_dir: Path, profile: str, examples: int | None) -> PropertyResult:
-    """Run one property under ``profile``; save its minimal failing case to ``run_dir``."""
+def run_property(name: str, run_dir: Path, profile: str, examples: int | None,
+                 progress: Progress | None = None) -> PropertyResult:
+    """Run one property under ``profile``; save its minimal failing case to ``run_dir``; report
+    ``progress`` every ``PROGRESS_EVERY_S`` seconds and at the end."""
     result = PropertyResult(name)
     last_failure: dict[str, Any] = {}
+    target = examples if examples is not None else settings.get_profile(profile).max_examples
+    next_report = [time.perf_counter() + PROGRESS_EVERY_S]
 
     def test(case: FuzzCase) -> None:
         result.examples += 1
+        if progress is not None and result.examples % 100 == 0 and time.perf_counter() >= next_report[0]:
+            next_report[0] = time.perf_counter() + PROGRESS_EVERY_S
+            progress(name, result.examples, target, time.perf_counter() - start, False)
         try:
             check_case(case)
         except PropertyFailure as exc:
@@ -132,6 +144,8 @@ def run_property(name: str, run_dir: Path, profile: str, examples: int | None) -
         last_failure.setdefault("error", f"hypothesis could not run the property: {type(exc).__name__}: {exc}")
     result.seconds = time.perf_counter() - start
     result.cpu_seconds = time.process_time() - cpu_start
+    if progress is not None:
+        progress(name, result.examples, target, result.seconds, True)
     if "error" in last_failure:
         result.failure = last_failure["error"]
         record: dict[str, Any] = {"error": result.failure, "profile": profile}
@@ -148,7 +162,7 @@ def run_property(name: str, run_dir: Path, profile: str, examples: int | None) -
 
 def run_campaign(
     profile: str = "ci", examples: int | None = None, run_dir: Path | None = None,
-    properties: list[str] | None = None,
+    properties: list[str] | None = None, progress: Progress | None = None,
 ) -> CampaignResult:
     """Run the chosen properties (all by default); write ``fuzz.json`` and any ``failure-*.json``."""
     if profile not in PROFILES:
@@ -163,6 +177,6 @@ def run_campaign(
     path = prepare_run_dir(run_dir) if run_dir is not None else new_run_dir(profile)
     campaign = CampaignResult(path, profile)
     for name in names:
-        campaign.results.append(run_property(name, path, profile, examples))
+        campaign.results.append(run_property(name, path, profile, examples, progress))
         (path / "fuzz.json").write_text(json.dumps(campaign.as_dict(), indent=2) + "\n", encoding="utf-8")
     return campaign

@@ -150,3 +150,16 @@ def test_campaign_cli_json_and_bad_arguments(tmp_path: Path, capsys: pytest.Capt
     with pytest.raises(SystemExit) as junk:
         main(["fuzz", "replay", str(tmp_path / "junk.json")])
     assert junk.value.code == 2 and "not a saved fuzz case" in capsys.readouterr().err
+
+
+def test_campaign_reports_progress_per_property(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.nmea import campaign
+
+    monkeypatch.setattr(campaign, "PROGRESS_EVERY_S", 0.0)  # a line every 100 examples, not every 10 s
+    calls: list[tuple[str, int, int | None, bool]] = []
+    result = run_campaign("ci", examples=300, run_dir=tmp_path, properties=["valid_exact", "mutation_rejected"],
+                          progress=lambda name, done, target, seconds, finished: calls.append(
+                              (name, done, target, finished)))
+    assert result.passed
+    assert [c for c in calls if c[3]] == [("valid_exact", 300, 300, True), ("mutation_rejected", 300, 300, True)]
+    assert ("valid_exact", 100, 300, False) in calls and ("valid_exact", 200, 300, False) in calls
