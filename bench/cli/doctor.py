@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Callable
 
 import click
+from rich.markup import escape
 
 from bench.cli._output import console, print_json
 
@@ -82,6 +83,6 @@ def command(as_json: bool) -> None:
     else:
         for r in results:
             mark = "[green]ok[/]  " if r["ok"] else ("[red]FAIL[/]" if r["required"] else "[yellow]warn[/]")
-            console.print(f"{mark} {r['check']:<9} {r['detail']}")
+            console.print(f"{mark} {r['check']:<9} {escape(str(r['detail']))}")
     if missing:
         raise SystemExit(2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from bench.cli._output import console, err_console, print_json
@@ -51,7 +52,7 @@ def command(ctx: click.Context, examples: int | None, profile: str, run_dir: Pat
         console.print(table)
         for r in result.results:
             if r.failure is not None:
-                console.print(f"[red]{r.name}[/]: {r.failure}", markup=True, highlight=False)
+                console.print(f"[red]{r.name}[/]: {escape(r.failure)}", highlight=False)
                 if r.saved is not None:
                     console.print(f"  saved: {r.saved}\n  replay: bench fuzz replay {r.saved}", highlight=False)
         console.print(f"run directory: {result.run_dir}", highlight=False)
@@ -78,7 +79,7 @@ def replay(file: Path, as_json: bool) -> None:
         if as_json:
             print_json({"file": str(file), "property": case.prop, "passed": False, "failure": str(exc)})
         else:
-            console.print(f"[red]still failing[/] ({case.prop}): {exc}", highlight=False)
+            console.print(f"[red]still failing[/] ({case.prop}): {escape(str(exc))}", highlight=False)
         raise SystemExit(1) from None
     if as_json:
         print_json({"file": str(file), "property": case.prop, "passed": True, "failure": None})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from bench.cli._output import console, print_json
 from bench.errors import LabError
@@ -85,4 +86,4 @@ def down(as_json: bool) -> None:
 def _print_rows(rows: list[tuple[str, str, bool, str]]) -> None:
     for kind, name, ok, detail in rows:
         mark = "[green]ok[/]  " if ok else "[red]FAIL[/]"
-        console.print(f"  {mark} {kind:<12} {name:<10} {detail}")
+        console.print(f"  {mark} {kind:<12} {name:<10} {escape(str(detail))}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from bench.cli._output import console, print_json
@@ -35,9 +36,10 @@ def command(profile_name: str | None, suite: str | None, keyword: str | None, ru
     else:
         _print_table(outcome.kpis)
         for err in outcome.summary.get("bench_errors", []):
-            console.print(f"[red]bench error:[/] {err}")
+            console.print(f"[red]bench error:[/] {escape(str(err))}")
         for reg in outcome.summary.get("regressions", []):
-            console.print(f"[yellow]regression:[/] {reg}")
+            text = reg.get("message", str(reg)) if isinstance(reg, dict) else str(reg)
+            console.print(f"[yellow]regression:[/] {escape(text)}")
         style = VERDICT_STYLE.get(outcome.verdict, "white")
         console.print(f"[bold {style}]{outcome.verdict}[/] — {outcome.run_dir}"
                       + (f" (report: {outcome.report_pdf})" if outcome.report_pdf else ""))
