@@ -27,17 +27,20 @@ from bench.nmea.properties import PROPERTIES, PropertyFailure, check_case, load_
               help="hypothesis settings profile")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where to write fuzz.json and failures (default: a new reports/<time>-fuzz-<profile>/)")
+@click.option("--database", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="hypothesis example database directory (default: nightly reports/.hypothesis, ci none); "
+                   "what failed before is tried first")
 @click.option("--property", "properties", multiple=True, type=click.Choice(list(PROPERTIES)),
               help="run only this property (repeatable; default: all)")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.pass_context
-def command(ctx: click.Context, examples: int | None, profile: str, run_dir: Path | None,
+def command(ctx: click.Context, examples: int | None, profile: str, run_dir: Path | None, database: Path | None,
             properties: tuple[str, ...], as_json: bool) -> None:
     """Fuzz the NMEA parser in-process with hypothesis; print throughput; save failing examples."""
     if ctx.invoked_subcommand is not None:
         return
     result = run_campaign(profile=profile, examples=examples, run_dir=run_dir, properties=list(properties) or None,
-                          progress=_show_progress)
+                          progress=_show_progress, database=database)
     if as_json:
         print_json(result.as_dict())
     else:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import HypothesisException
 
 from bench.errors import InputError
@@ -112,7 +113,7 @@ def prepare_run_dir(path: Path) -> Path:
 
 
 def run_property(name: str, run_dir: Path, profile: str, examples: int | None,
-                 progress: Progress | None = None) -> PropertyResult:
+                 progress: Progress | None = None, database: Path | None = None) -> PropertyResult:
     """Run one property under ``profile``; save its minimal failing case to ``run_dir``; report
     ``progress`` every ``PROGRESS_EVERY_S`` seconds and at the end."""
     result = PropertyResult(name)
@@ -134,6 +135,8 @@ def run_property(name: str, run_dir: Path, profile: str, examples: int | None,
     overrides: dict[str, Any] = {"report_multiple_bugs": False}
     if examples is not None:
         overrides["max_examples"] = examples
+    if database is not None:
+        overrides["database"] = DirectoryBasedExampleDatabase(str(database))
     runner = settings(settings.get_profile(profile), **overrides)(given(PROPERTIES[name]())(test))
     start, cpu_start = time.perf_counter(), time.process_time()
     try:
@@ -162,9 +165,13 @@ def run_property(name: str, run_dir: Path, profile: str, examples: int | None,
 
 def run_campaign(
     profile: str = "ci", examples: int | None = None, run_dir: Path | None = None,
-    properties: list[str] | None = None, progress: Progress | None = None,
+    properties: list[str] | None = None, progress: Progress | None = None, database: Path | None = None,
 ) -> CampaignResult:
-    """Run the chosen properties (all by default); write ``fuzz.json`` and any ``failure-*.json``."""
+    """Run the chosen properties (all by default); write ``fuzz.json`` and any ``failure-*.json``.
+
+    ``database``: hypothesis' example database directory instead of the profile's (``nightly``:
+    ``reports/.hypothesis``; ``ci``: none). Examples that failed are replayed from it first next time.
+    """
     if profile not in PROFILES:
         raise InputError(f"fuzz profile {profile!r} is unknown; choose one of {', '.join(PROFILES)}")
     if examples is not None and examples < 1:
@@ -177,6 +184,6 @@ def run_campaign(
     path = prepare_run_dir(run_dir) if run_dir is not None else new_run_dir(profile)
     campaign = CampaignResult(path, profile)
     for name in names:
-        campaign.results.append(run_property(name, path, profile, examples, progress))
+        campaign.results.append(run_property(name, path, profile, examples, progress, database))
         (path / "fuzz.json").write_text(json.dumps(campaign.as_dict(), indent=2) + "\n", encoding="utf-8")
     return campaign

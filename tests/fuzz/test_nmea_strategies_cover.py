@@ -163,3 +163,20 @@ def test_campaign_reports_progress_per_property(tmp_path: Path, monkeypatch: pyt
     assert result.passed
     assert [c for c in calls if c[3]] == [("valid_exact", 300, 300, True), ("mutation_rejected", 300, 300, True)]
     assert ("valid_exact", 100, 300, False) in calls and ("valid_exact", 200, 300, False) in calls
+
+
+def test_the_example_database_replays_last_nights_failure_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """What one nightly campaign found, the next one finds again at once (hypothesis' reuse phase)."""
+    database = tmp_path / "db"
+    monkeypatch.setattr(parser, "_parse_time", _lenient_time)
+    first = run_campaign("nightly", examples=3000, run_dir=tmp_path / "night1", properties=["mutation_rejected"],
+                         database=database)
+    assert not first.passed and any(database.iterdir())
+    # one example is enough the next night: the saved failure is tried before anything new
+    second = run_campaign("nightly", examples=1, run_dir=tmp_path / "night2", properties=["mutation_rejected"],
+                          database=database)
+    assert not second.passed and (tmp_path / "night2" / "failure-mutation_rejected.json").is_file()
+    # the control: seeded, without a database, one example does not find it
+    assert run_campaign("ci", examples=1, run_dir=tmp_path / "ci", properties=["mutation_rejected"]).passed
