@@ -125,7 +125,7 @@ def next_second(label: UtcLabel, leap: bool = False) -> UtcLabel:
 
 
 # ---- building blocks ------------------------------------------------------------------------------
-# Speed matters (the campaign must run >= 1000 examples/s): every hypothesis draw costs ~25 us, so the
+# Speed matters (the campaign must run >= 1000 examples/s): every hypothesis draw costs 40-50 us, so the
 # fields that decide what a parser must do (time, date, status, quality, mode, talker, field count) get
 # a draw each, and the cosmetic ones (position, speeds, DOPs, PRNs...) are cut from one drawn integer
 # by ``Bits``. That integer shrinks to 0, which gives the simplest values (mostly empty fields).
