@@ -33,7 +33,30 @@ from bench.profile.models import NodeSpec, Profile
 from bench.store.events import EventLog
 
 
-class PodmanService(Resource):
+class _SocketProcess(Resource):
+    """A process serving the Podman API on a private unix socket: healthy while it runs and answers."""
+
+    @classmethod
+    def describe(cls, state: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def health(self) -> tuple[bool, str]:
+        return self.health_state(self.state)
+
+    @property
+    def base_url(self) -> str:
+        return str(self.state["base_url"])
+
+    @classmethod
+    def health_state(cls, state: dict[str, Any]) -> tuple[bool, str]:
+        return socket_health(state, cls.describe(state))
+
+    @classmethod
+    def stop_state(cls, state: dict[str, Any]) -> None:
+        stop_process_socket(state)
+
+
+class PodmanService(_SocketProcess):
     """``podman system service --time=0`` on a private unix socket (the local nodes' API)."""
 
     kind: ClassVar[str] = "podman_service"
@@ -48,23 +71,12 @@ class PodmanService(Resource):
         log = self.log_dir / f"podman-service-{self.name}.log" if self.log_dir else None
         self.state.update(start_service(new_socket_path("svc"), log))
 
-    def health(self) -> tuple[bool, str]:
-        return self.health_state(self.state)
-
-    @property
-    def base_url(self) -> str:
-        return str(self.state["base_url"])
-
     @classmethod
-    def health_state(cls, state: dict[str, Any]) -> tuple[bool, str]:
-        return socket_health(state, "podman service")
-
-    @classmethod
-    def stop_state(cls, state: dict[str, Any]) -> None:
-        stop_process_socket(state)
+    def describe(cls, state: dict[str, Any]) -> str:
+        return "podman service"
 
 
-class PodmanTunnel(Resource):
+class PodmanTunnel(_SocketProcess):
     """An ssh tunnel forwarding a local socket to a remote Podman socket (``ssh://`` URI)."""
 
     kind: ClassVar[str] = "podman_ssh_tunnel"
@@ -89,20 +101,9 @@ class PodmanTunnel(Resource):
         identity = identity_from_env(self.identity_env, where=f"podman connection {self.uri}")
         self.state.update(start_tunnel(self.uri, identity, new_socket_path("tun"), self.known_hosts, log))
 
-    def health(self) -> tuple[bool, str]:
-        return self.health_state(self.state)
-
-    @property
-    def base_url(self) -> str:
-        return str(self.state["base_url"])
-
     @classmethod
-    def health_state(cls, state: dict[str, Any]) -> tuple[bool, str]:
-        return socket_health(state, f"ssh tunnel to {state.get('uri')}")
-
-    @classmethod
-    def stop_state(cls, state: dict[str, Any]) -> None:
-        stop_process_socket(state)
+    def describe(cls, state: dict[str, Any]) -> str:
+        return f"ssh tunnel to {state.get('uri')}"
 
 
 class ExistingService:
